@@ -1,0 +1,1 @@
+"""Overgang: the integration service between hospital and municipality."""
