@@ -8,7 +8,9 @@ from typing import Literal
 Severity = Literal["fatal", "error", "warning", "information"]
 
 # MedCom's acknowledgement error codes (Acknowledgement IG 2.0.3).
-MEDCOM_ERROR_SYSTEM = "http://medcomfhir.dk/ig/terminology/CodeSystem/medcom-acknowledgement-error-codes"
+MEDCOM_ERROR_SYSTEM = (
+    "http://medcomfhir.dk/ig/terminology/CodeSystem/medcom-acknowledgement-error-codes"
+)
 CHECKLIST_ITEM_SYSTEM = "https://fhir.overgang.dk/CodeSystem/checklist-item"
 
 
@@ -29,7 +31,11 @@ class Issue:
 
 
 def medcom_issue(
-    code: str, diagnostics: str, *, expression: str | None = None, medcom_code: str | None = None,
+    code: str,
+    diagnostics: str,
+    *,
+    expression: str | None = None,
+    medcom_code: str | None = None,
     severity: Severity = "error",
 ) -> Issue:
     """An issue that carries a MedCom acknowledgement error code where one fits."""

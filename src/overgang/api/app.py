@@ -1,0 +1,104 @@
+"""The FastAPI application: routers, error handlers, request ids and access logs."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+
+from overgang import __version__
+from overgang.api import episode_routes, fhir_routes, health_routes, inbox_routes
+from overgang.api.errors import install_error_handlers
+from overgang.api.schemas import Problem
+from overgang.config import Settings
+from overgang.logs import request_id_var
+from overgang.storage.db import create_db_engine, session_factory
+
+access_log = logging.getLogger("overgang.access")
+
+
+def _warm_up_fhir_models() -> None:
+    # The first import and parse of fhir.resources costs ~0.2 s: pay it at start-up.
+    from fhir.resources.R4B.bundle import Bundle
+
+    Bundle.model_validate({"resourceType": "Bundle", "type": "message"})
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _warm_up_fhir_models()
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Overgang",
+        version=__version__,
+        summary="Admission and discharge messages between Danish hospitals and municipalities.",
+        description=(
+            "Hospitals POST MedCom HospitalNotifications and Overgang's discharge-plan and "
+            "discharge-handover messages to `/fhir/$process-message`; municipalities read and "
+            "acknowledge their inbox under `/api/v1/inbox`. Every call needs "
+            "`Authorization: Bearer <token>`. Errors on `/api` are RFC 9457 problem+json; "
+            "on `/fhir` a FHIR OperationOutcome or a MedCom Acknowledgement."
+        ),
+        lifespan=lifespan,
+    )
+    engine = create_db_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    install_error_handlers(app)
+    app.middleware("http")(_request_context)
+    for module in (fhir_routes, inbox_routes, episode_routes, health_routes):
+        app.include_router(module.router)
+    _register_problem_schema(app)
+    return app
+
+
+async def _request_context(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """Give each request an id (kept from X-Request-ID when sane) and log one line for it."""
+    incoming = request.headers.get("x-request-id", "")
+    request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex
+    token = request_id_var.set(request_id)
+    started = time.perf_counter()
+    try:
+        response = await call_next(request)
+    finally:
+        request_id_var.reset(token)
+    response.headers["X-Request-ID"] = request_id
+    route = request.scope.get("route")
+    access_log.info(
+        "request",
+        extra={
+            "request_id": request_id,
+            "method": request.method,
+            # The route template, not the path: paths can carry episode identifiers.
+            "route": getattr(route, "path", "unmatched"),
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            "organisation_id": getattr(request.state, "organisation_id", None),
+            "message_kind": getattr(request.state, "message_kind", None),
+        },
+    )
+    return response
+
+
+def _register_problem_schema(app: FastAPI) -> None:
+    original = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema is None:
+            schema = original()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components["Problem"] = Problem.model_json_schema()
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,147 @@
+"""Every error, rendered in the form its caller reads: problem+json (RFC 9457) on /api,
+a FHIR OperationOutcome on /fhir. Neither ever echoes the input (it may hold a CPR number)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from overgang.domain.issues import Issue
+from overgang.errors import OvergangError
+from overgang.fhir.acknowledgement import build_operation_outcome
+from overgang.logs import request_id_var
+
+logger = logging.getLogger("overgang.api")
+
+PROBLEM_JSON = "application/problem+json"
+FHIR_JSON = "application/fhir+json"
+ISSUE_CODE_BY_STATUS = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    409: "conflict",
+    413: "too-long",
+    415: "not-supported",
+    422: "invalid",
+}
+
+
+def problem(
+    status: int, title: str, detail: str, *, errors: list[dict[str, Any]] | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    request_id = request_id_var.get()
+    if request_id:
+        body["request_id"] = request_id
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def operation_outcome(status: int, issues: list[Issue]) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(
+        build_operation_outcome(issues), status_code=status, media_type=FHIR_JSON, headers=headers
+    )
+
+
+def _is_fhir(request: Request) -> bool:
+    return request.url.path.startswith("/fhir")
+
+
+def _render(request: Request, status: int, title: str, detail: str, **extra: Any) -> Response:
+    if _is_fhir(request):
+        code = ISSUE_CODE_BY_STATUS.get(status, "exception")
+        return operation_outcome(status, [Issue(severity="error", code=code, diagnostics=detail)])
+    return problem(status, title, detail, **extra)
+
+
+async def handle_overgang_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, OvergangError)
+    if _is_fhir(request):
+        return operation_outcome(
+            error.status, [Issue(severity="error", code=error.issue_code, diagnostics=error.detail)]
+        )
+    return problem(error.status, error.title, error.detail)
+
+
+async def handle_validation_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    errors = [
+        {"location": ".".join(str(part) for part in detail["loc"]), "message": detail["msg"]}
+        for detail in error.errors()
+    ]
+    return _render(
+        request, 422, "Invalid request", "the request does not match its schema", errors=errors
+    )
+
+
+async def handle_http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, StarletteHTTPException)
+    title = {404: "Not found", 405: "Method not allowed"}.get(error.status_code, "Request refused")
+    return _render(request, error.status_code, title, str(error.detail))
+
+
+async def handle_unexpected_error(request: Request, error: Exception) -> Response:
+    # Only the type: a message could carry personal data from the request.
+    logger.error("unhandled error", extra={"error_type": type(error).__name__})
+    return _render(
+        request, 500, "Internal error", "an unexpected error occurred; it has been logged"
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(OvergangError, handle_overgang_error)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(StarletteHTTPException, handle_http_error)
+    app.add_exception_handler(Exception, handle_unexpected_error)
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def _outcome_response(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {FHIR_JSON: {"schema": {"type": "object"}}}}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for the problem+json errors a route can answer with."""
+    descriptions = {
+        400: "Malformed request",
+        401: "No or unknown bearer token",
+        403: "The caller may not do this",
+        404: "Unknown, or not the caller's",
+        409: "Conflicts with what is stored",
+        422: "Invalid request or not acceptable",
+    }
+    return {status: _problem_response(descriptions[status]) for status in statuses}
+
+
+def outcome_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    descriptions = {
+        400: "Not a well-formed FHIR message Bundle (Acknowledgement fatal-error or OperationOutcome)",
+        401: "No or unknown bearer token (OperationOutcome)",
+        403: "The sender is not the calling hospital (Acknowledgement fatal-error)",
+        409: "Bundle.id reused for another message (Acknowledgement fatal-error)",
+        413: "The body is larger than allowed (OperationOutcome)",
+        415: "Not application/fhir+json or application/fhir+xml (OperationOutcome)",
+        422: "Valid FHIR that breaks a MedCom or Overgang rule (Acknowledgement fatal-error)",
+    }
+    return {status: _outcome_response(descriptions[status]) for status in statuses}

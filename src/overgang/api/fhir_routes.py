@@ -1,0 +1,86 @@
+"""The FHIR endpoint hospitals send their messages to."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from overgang.api.deps import CallerDep, SessionsDep, SettingsDep
+from overgang.api.errors import FHIR_JSON, operation_outcome, outcome_responses
+from overgang.domain.issues import Issue
+from overgang.service.process import process_message
+
+router = APIRouter(prefix="/fhir", tags=["FHIR messaging"])
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused as soon as it passes `limit` bytes (never read whole first)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(
+    "/$process-message",
+    summary="Send a FHIR message (HospitalNotification, discharge-plan or discharge-handover)",
+    response_class=JSONResponse,
+    responses={
+        200: {
+            "description": "Accepted (or a resend of an accepted message): a MedCom "
+            "Acknowledgement Bundle with response.code ok, and warnings if any",
+            "content": {FHIR_JSON: {"schema": {"type": "object"}}},
+        },
+        **outcome_responses(400, 401, 403, 409, 413, 415, 422),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/fhir+json": {"schema": {"type": "object"}},
+                "application/fhir+xml": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def process_message_endpoint(
+    request: Request, caller: CallerDep, sessions: SessionsDep, settings: SettingsDep
+) -> JSONResponse:
+    """Validate, store and route one FHIR message Bundle; answer with a MedCom Acknowledgement."""
+    try:
+        body = await read_body(request, settings.max_body_bytes)
+    except BodyTooLarge:
+        return operation_outcome(
+            413,
+            [
+                Issue(
+                    severity="error",
+                    code="too-long",
+                    diagnostics=f"the body is larger than {settings.max_body_bytes} bytes",
+                )
+            ],
+        )
+    outcome = await run_in_threadpool(
+        process_message,
+        sessions=sessions,
+        caller=caller,
+        body=body,
+        content_type=request.headers.get("content-type", ""),
+        settings=settings,
+        now=datetime.now(UTC),
+    )
+    request.state.message_kind = outcome.kind
+    return JSONResponse(outcome.resource, status_code=outcome.status, media_type=FHIR_JSON)

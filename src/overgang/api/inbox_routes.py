@@ -1,0 +1,107 @@
+"""The municipality's inbox: list, read (JSON or FHIR) and acknowledge."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Query, Request, Response
+
+from overgang.api.deps import AuditDep, CallerDep, SessionsDep
+from overgang.api.errors import FHIR_JSON, problem_responses
+from overgang.api.schemas import AckIn, AckOut, InboxMessageOut, InboxPageOut
+from overgang.service import inbox
+from overgang.storage.db import transaction
+
+router = APIRouter(prefix="/api/v1/inbox", tags=["Municipality inbox"])
+
+
+def _item(item: inbox.InboxItem) -> dict[str, Any]:
+    message = item.message
+    return {
+        "id": message.id,
+        "sequence": message.sequence,
+        "kind": message.kind,
+        "notification_code": message.notification_code,
+        "episode": item.episode_identifier,
+        "cpr": item.episode.cpr,
+        "status": message.status,
+        "created_at": message.created_at,
+        "acknowledged_at": message.acknowledged_at,
+        "reject_reason": message.reject_reason,
+        "checklist": None,
+    }
+
+
+@router.get("", response_model=InboxPageOut, responses=problem_responses(401, 403, 422))
+def list_inbox(
+    caller: CallerDep,
+    sessions: SessionsDep,
+    audit: AuditDep,
+    after: Annotated[
+        str | None, Query(description="The `next_cursor` of the previous page.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=inbox.MAX_PAGE)] = 100,
+) -> dict[str, Any]:
+    """The calling municipality's messages, oldest first, after the cursor."""
+    with transaction(sessions) as session:
+        page = inbox.list_inbox(
+            session=session, caller=caller, after=after, limit=limit, audit=audit
+        )
+        return {"items": [_item(item) for item in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get(
+    "/{message_id}",
+    response_model=InboxMessageOut,
+    responses={
+        200: {
+            "description": "The message as JSON, or with `Accept: application/fhir+json` the "
+            "FHIR message Bundle",
+            "content": {FHIR_JSON: {"schema": {"type": "object"}}},
+        },
+        **problem_responses(401, 403, 404, 422),
+    },
+)
+def get_inbox_message(
+    message_id: uuid.UUID,
+    request: Request,
+    caller: CallerDep,
+    sessions: SessionsDep,
+    audit: AuditDep,
+) -> Any:
+    """One message addressed to the calling municipality."""
+    with transaction(sessions) as session:
+        item = inbox.get_inbox_message(
+            session=session, caller=caller, message_id=message_id, audit=audit
+        )
+    if FHIR_JSON in request.headers.get("accept", ""):
+        return Response(item.message.body, media_type=FHIR_JSON)
+    return {**_item(item), "message": orjson.loads(item.message.body)}
+
+
+@router.post(
+    "/{message_id}/ack", response_model=AckOut, responses=problem_responses(401, 403, 404, 422)
+)
+def acknowledge(
+    message_id: uuid.UUID, answer: AckIn, caller: CallerDep, sessions: SessionsDep
+) -> Any:
+    """Accept or reject a message. Sending the same answer again is harmless."""
+    with transaction(sessions) as session:
+        message = inbox.acknowledge(
+            session=session,
+            caller=caller,
+            message_id=message_id,
+            accepted=answer.status == "accepted",
+            reason=answer.reason,
+            via="rest",
+            now=datetime.now(UTC),
+        )
+        return {
+            "id": message.id,
+            "status": message.status,
+            "acknowledged_at": message.acknowledged_at,
+            "reject_reason": message.reject_reason,
+        }

@@ -1,0 +1,103 @@
+"""Request and response bodies of the REST API (`/api/v1`)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    request_id: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+class InboxItemOut(BaseModel):
+    id: uuid.UUID
+    sequence: int = Field(description="Gapless per municipality: a gap means a missed message.")
+    kind: Literal["hospital-notification", "discharge-plan", "handover"]
+    notification_code: str | None = Field(
+        description="For hospital notifications: STIN, STAA, STOR, SLOR, SLHJ, MORS, RE_x or AN_x."
+    )
+    episode: str = Field(description="The episode identifier value (the hospital's local one).")
+    cpr: str
+    status: Literal["pending", "delivered", "acknowledged", "rejected"]
+    created_at: datetime
+    acknowledged_at: datetime | None = None
+    reject_reason: str | None = None
+    checklist: dict[str, Any] | None = None
+
+
+class InboxMessageOut(InboxItemOut):
+    message: dict[str, Any] = Field(description="The FHIR message Bundle, as routed.")
+
+
+class InboxPageOut(BaseModel):
+    items: list[InboxItemOut]
+    next_cursor: str | None = Field(
+        description="Pass as `after` for the next page; null at the end."
+    )
+
+
+class AckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["accepted", "rejected"]
+    reason: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _reason_with_rejection(self) -> AckIn:
+        if self.status == "rejected" and not (self.reason and self.reason.strip()):
+            raise ValueError("a rejection needs a reason")
+        return self
+
+
+class AckOut(BaseModel):
+    id: uuid.UUID
+    status: str
+    acknowledged_at: datetime | None
+    reject_reason: str | None
+
+
+class TimelineEventOut(BaseModel):
+    code: str
+    header_id: str
+    occurred_at: datetime
+    message_timestamp: datetime
+    follows_header_id: str | None
+    replaced_by_header_id: str | None = Field(description="Set when corrected or cancelled.")
+    details: dict[str, Any]
+
+
+class DeliveryOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    notification_code: str | None
+    status: str
+    created_at: datetime
+    acknowledged_at: datetime | None
+    reject_reason: str | None
+
+
+class EpisodeOut(BaseModel):
+    episode: str
+    identifiers: list[dict[str, str]]
+    state: str
+    cpr: str
+    encounter_class: str | None
+    admitted_at: datetime | None
+    planned_discharge_at: datetime | None
+    discharged_at: datetime | None
+    hospital_sor: str
+    municipality_code: str | None
+    timeline: list[TimelineEventOut]
+    messages_to_municipality: list[DeliveryOut]
+    content: dict[str, Any] | None

@@ -1,0 +1,52 @@
+"""The errors a use case can end in. The API renders each as problem+json on /api and as an
+OperationOutcome on /fhir, with the status below; messages never carry CPR numbers or clinical text.
+
+    OvergangError
+    ├── Unauthenticated   401  no or unknown bearer token
+    ├── Forbidden         403  authenticated, but not allowed (a hospital sending as another)
+    ├── NotFound          404  unknown, or belongs to someone else (never tell which)
+    ├── Conflict          409  clashes with what is stored (an id reused for other content)
+    └── Unprocessable     422  well-formed but not acceptable (an unregistered receiver)
+"""
+
+from __future__ import annotations
+
+
+class OvergangError(Exception):
+    status = 500
+    title = "Internal error"
+    issue_code = "exception"  # FHIR issue-type for the OperationOutcome form
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class Unauthenticated(OvergangError):
+    status = 401
+    title = "Authentication required"
+    issue_code = "login"
+
+
+class Forbidden(OvergangError):
+    status = 403
+    title = "Not allowed"
+    issue_code = "forbidden"
+
+
+class NotFound(OvergangError):
+    status = 404
+    title = "Not found"
+    issue_code = "not-found"
+
+
+class Conflict(OvergangError):
+    status = 409
+    title = "Conflict"
+    issue_code = "conflict"
+
+
+class Unprocessable(OvergangError):
+    status = 422
+    title = "Not acceptable"
+    issue_code = "business-rule"

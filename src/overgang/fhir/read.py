@@ -1,0 +1,430 @@
+"""Reading an inbound message Bundle: bytes in, validated plain facts out.
+
+`read_message` runs every check before anything is stored and raises `MessageRejected` with
+all the blocking issues it found; oddities that MedCom's own traffic has come back as warnings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+
+from overgang.domain import identifiers
+from overgang.domain.issues import Issue, medcom_issue
+from overgang.domain.messages import (
+    EncounterFacts,
+    EpisodeKey,
+    InboundMessage,
+    MessageKind,
+    OrganisationRef,
+    ProvenanceStep,
+)
+from overgang.fhir import codes
+from overgang.fhir.acknowledgement import AcknowledgedMessage
+from overgang.fhir.bundle import BundleIndex, Resource
+from overgang.fhir.content import ContentError, extract_discharge_content
+from overgang.fhir.validate import (
+    nesting_depth_exceeds,
+    validate_with_fhir_resources,
+)
+from overgang.fhir.xml import XmlNotAccepted, fhir_xml_to_json
+
+
+class MessageRejected(Exception):
+    """The message cannot be accepted; `envelope` is set when there is enough to acknowledge."""
+
+    def __init__(
+        self, issues: list[Issue], *, envelope: AcknowledgedMessage | None = None, status: int = 422
+    ) -> None:
+        super().__init__("; ".join(issue.diagnostics for issue in issues))
+        self.issues = issues
+        self.envelope = envelope
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ReadMessage:
+    message: InboundMessage
+    envelope: AcknowledgedMessage
+    document: dict[str, Any]
+
+
+def decode_body(body: bytes, content_type: str, *, max_depth: int) -> dict[str, Any]:
+    """Parse a JSON or XML FHIR body into the FHIR JSON form."""
+    media_type = content_type.split(";", maxsplit=1)[0].strip().lower()
+    if media_type in ("application/fhir+xml", "application/xml", "text/xml"):
+        try:
+            document = fhir_xml_to_json(body, max_depth=max_depth)
+        except XmlNotAccepted as error:
+            raise MessageRejected([medcom_issue("structure", str(error))], status=400) from None
+    elif media_type in ("application/fhir+json", "application/json", ""):
+        try:
+            document = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise MessageRejected(
+                [medcom_issue("structure", "the body is not well-formed JSON")], status=400
+            ) from None
+    else:
+        raise MessageRejected(
+            [medcom_issue("not-supported", f"content type '{media_type}' is not accepted")],
+            status=415,
+        )
+    if not isinstance(document, dict):
+        raise MessageRejected(
+            [medcom_issue("structure", "the body is not a FHIR resource")], status=400
+        )
+    if nesting_depth_exceeds(document, max_depth):
+        raise MessageRejected(
+            [medcom_issue("too-costly", f"the body nests deeper than {max_depth} levels")],
+            status=400,
+        )
+    return document
+
+
+def read_message(
+    document: dict[str, Any], *, now: datetime, max_future_skew: timedelta
+) -> ReadMessage:
+    """Validate a hospital's message Bundle and reduce it to an InboundMessage."""
+    if document.get("resourceType") != "Bundle" or document.get("type") != "message":
+        raise MessageRejected(
+            [medcom_issue("structure", "expected a Bundle of type 'message'", expression="Bundle")],
+            status=400,
+        )
+    index = BundleIndex(document)
+    header = index.entries[0] if index.entries else {}
+    if header.get("resourceType") != "MessageHeader":
+        raise MessageRejected(
+            [
+                medcom_issue(
+                    "structure",
+                    "the first entry must be the MessageHeader",
+                    expression="Bundle.entry[0].resource",
+                )
+            ],
+            status=400,
+        )
+    envelope = _envelope(header, index)
+    issues = validate_with_fhir_resources(document)
+    if issues:
+        raise MessageRejected(issues, envelope=envelope)
+    reader = _Reader(document, index, header)
+    message = reader.read(now=now, max_future_skew=max_future_skew)
+    blocking = [issue for issue in reader.issues if issue.is_blocking]
+    if blocking or message is None:
+        raise MessageRejected(blocking, envelope=envelope)
+    if envelope is None:
+        raise MessageRejected(
+            [
+                medcom_issue(
+                    "required",
+                    "the sender Organization needs an id to be acknowledged",
+                    expression="Bundle.entry[0].resource.sender",
+                )
+            ]
+        )
+    return ReadMessage(message=message, envelope=envelope, document=document)
+
+
+def _envelope(header: Resource, index: BundleIndex) -> AcknowledgedMessage | None:
+    header_id = header.get("id")
+    if not isinstance(header_id, str):
+        return None
+    sender = index.resolve(header.get("sender")) or {}
+    if not isinstance(sender.get("id"), str):
+        return None  # an acknowledgement must name the sender's Organization entry
+    source = header.get("source") or {}
+    return AcknowledgedMessage(
+        header_id=header_id,
+        sender_organization=sender,
+        source_endpoint=str(source.get("endpoint") or ""),
+        new_provenance=_new_provenance(header_id, index),
+    )
+
+
+def _new_provenance(header_id: str, index: BundleIndex) -> Resource | None:
+    """The Provenance whose target is this message's own MessageHeader (entry order means nothing)."""
+    for provenance in index.of_type("Provenance"):
+        for target in provenance.get("target") or []:
+            reference = str((target or {}).get("reference") or "")
+            if reference == f"MessageHeader/{header_id}" or reference.endswith(
+                f"/MessageHeader/{header_id}"
+            ):
+                return provenance
+    return None
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """A FHIR dateTime/instant with its timezone; None when it is absent or carries none."""
+    if not isinstance(value, str) or "T" not in value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+class _Reader:
+    """Collects issues while reading one Bundle, so the sender sees all of them at once."""
+
+    def __init__(self, document: dict[str, Any], index: BundleIndex, header: Resource) -> None:
+        self.document = document
+        self.index = index
+        self.header = header
+        self.issues: list[Issue] = []
+
+    def error(self, code: str, text: str, expression: str, medcom_code: str | None = None) -> None:
+        self.issues.append(medcom_issue(code, text, expression=expression, medcom_code=medcom_code))
+
+    def warning(self, text: str, expression: str) -> None:
+        self.issues.append(
+            medcom_issue("informational", text, expression=expression, severity="warning")
+        )
+
+    def read(self, *, now: datetime, max_future_skew: timedelta) -> InboundMessage | None:
+        kind = self._kind()
+        timestamp = self._timestamp(now, max_future_skew)
+        header_id = str(self.header.get("id") or "")
+        if not header_id:
+            self.error("required", "MessageHeader.id is required", "Bundle.entry[0].resource.id")
+        bundle_id = str(self.document.get("id") or "")
+        if not bundle_id:
+            self.error("required", "Bundle.id is required", "Bundle.id")
+        sender = self._sender()
+        receiver = self._receiver()
+        cpr, deceased = self._patient()
+        encounter, encounter_resource = self._encounter()
+        provenance = self._provenance(header_id)
+        content = None
+        if kind in (MessageKind.DISCHARGE_PLAN, MessageKind.DISCHARGE_HANDOVER) and encounter:
+            try:
+                content = extract_discharge_content(self.index, encounter_resource)
+            except ContentError as error:
+                self.error("value", str(error), "Bundle")
+        self._id_shape_warnings(bundle_id, header_id)
+        if (
+            kind is None
+            or timestamp is None
+            or sender is None
+            or receiver is None
+            or cpr is None
+            or encounter is None
+            or provenance is None
+        ):
+            return None
+        return InboundMessage(
+            kind=kind,
+            bundle_id=bundle_id,
+            header_id=header_id,
+            timestamp=timestamp,
+            sender=sender,
+            receiver=receiver,
+            cpr=cpr,
+            deceased=deceased,
+            encounter=encounter,
+            provenance=provenance,
+            content=content,
+            warnings=tuple(issue for issue in self.issues if not issue.is_blocking),
+        )
+
+    def _kind(self) -> MessageKind | None:
+        coding = self.header.get("eventCoding") or {}
+        system, code = coding.get("system"), coding.get("code")
+        if system == codes.MEDCOM_EVENT_SYSTEM and code == codes.HOSPITAL_NOTIFICATION_EVENT:
+            return MessageKind.HOSPITAL_NOTIFICATION
+        if system == codes.OVERGANG_EVENT_SYSTEM and code in (
+            MessageKind.DISCHARGE_PLAN,
+            MessageKind.DISCHARGE_HANDOVER,
+        ):
+            return MessageKind(code)
+        self.error(
+            "not-supported",
+            "MessageHeader.eventCoding is not a message kind Overgang accepts",
+            "Bundle.entry[0].resource.eventCoding",
+        )
+        return None
+
+    def _timestamp(self, now: datetime, max_future_skew: timedelta) -> datetime | None:
+        timestamp = parse_datetime(self.document.get("timestamp"))
+        if timestamp is None:
+            self.error(
+                "required", "Bundle.timestamp is required, with a timezone", "Bundle.timestamp"
+            )
+            return None
+        if timestamp > now + max_future_skew:
+            self.error(
+                "value",
+                f"Bundle.timestamp is more than {int(max_future_skew.total_seconds())} s in the future",
+                "Bundle.timestamp",
+            )
+        return timestamp
+
+    def _organisation(self, reference: Any, expression: str) -> OrganisationRef | None:
+        organisation = self.index.resolve(reference)
+        if organisation is None or organisation.get("resourceType") != "Organization":
+            self.error("structure", "must reference an Organization in the Bundle", expression)
+            return None
+        sor = gln = None
+        for position, identifier in enumerate(organisation.get("identifier") or []):
+            system, value = identifier.get("system"), str(identifier.get("value") or "")
+            where = f"Organization/{organisation.get('id')}.identifier[{position}]"
+            if system == codes.SOR_SYSTEM:
+                sor = value
+                if not identifiers.sor_is_well_formed(value):
+                    self.error("value", "SOR identifier is not well-formed", where)
+                elif not identifiers.sor_check_digit_ok(value):
+                    self.warning("SOR identifier fails its check digit", where)
+            elif system in codes.GLN_SYSTEMS:
+                gln = value
+                if not identifiers.gln_is_valid(value):
+                    self.error("value", "GLN must be 13 digits with a valid check digit", where)
+        if sor is None:
+            self.error("required", "the Organization has no SOR identifier", expression)
+            return None
+        return OrganisationRef(sor=sor, gln=gln, name=organisation.get("name"))
+
+    def _sender(self) -> OrganisationRef | None:
+        return self._organisation(self.header.get("sender"), "Bundle.entry[0].resource.sender")
+
+    def _receiver(self) -> OrganisationRef | None:
+        destinations = self.header.get("destination") or []
+        primary = [d for d in destinations if _is_primary(d)]
+        if len(primary) != 1:
+            self.error(
+                "structure",
+                "exactly one primary destination is required",
+                "Bundle.entry[0].resource.destination",
+            )
+            return None
+        position = destinations.index(primary[0])
+        return self._organisation(
+            primary[0].get("receiver"), f"Bundle.entry[0].resource.destination[{position}].receiver"
+        )
+
+    def _patient(self) -> tuple[str | None, bool]:
+        patients = list(self.index.of_type("Patient"))
+        if len(patients) != 1:
+            self.error("structure", "exactly one Patient is required", "Bundle.entry")
+            return None, False
+        patient = patients[0]
+        deceased = patient.get("deceasedBoolean") is True or "deceasedDateTime" in patient
+        for identifier in patient.get("identifier") or []:
+            if identifier.get("system") == codes.CPR_SYSTEM:
+                try:
+                    return identifiers.normalise_cpr(str(identifier.get("value") or "")), deceased
+                except identifiers.InvalidIdentifier as error:
+                    self.error("value", str(error), "Patient.identifier", "MSG_CPR_INVALID")
+                    return None, deceased
+        self.error("required", "the Patient has no CPR identifier", "Patient.identifier")
+        return None, deceased
+
+    def _encounter(self) -> tuple[EncounterFacts | None, Resource]:
+        focus = self.header.get("focus") or []
+        encounter = self.index.resolve(focus[0]) if focus else None
+        if encounter is None or encounter.get("resourceType") != "Encounter":
+            self.error(
+                "structure",
+                "MessageHeader.focus must reference the Encounter",
+                "Bundle.entry[0].resource.focus",
+            )
+            return None, {}
+        status = encounter.get("status")
+        if status not in codes.ENCOUNTER_STATUSES:
+            self.error(
+                "code-invalid", "Encounter.status is not an allowed code", "Encounter.status"
+            )
+        encounter_class = (encounter.get("class") or {}).get("code")
+        if encounter_class not in codes.ENCOUNTER_CLASSES:
+            self.error(
+                "code-invalid", "Encounter.class must be IMP or EMER", "Encounter.class.code"
+            )
+        keys = self._episode_keys(encounter)
+        period = encounter.get("period") or {}
+        start, end = (
+            self._datetime(period, "start", "Encounter.period.start", required=True),
+            (self._datetime(period, "end", "Encounter.period.end")),
+        )
+        leave: Resource = {}
+        for extension in encounter.get("extension") or []:
+            if extension.get("url") == codes.MEDCOM_LEAVE_PERIOD_EXTENSION:
+                leave = extension.get("valuePeriod") or {}
+        facts = EncounterFacts(
+            status=str(status),
+            encounter_class=str(encounter_class),
+            episode_keys=keys,
+            period_start=start,
+            period_end=end,
+            leave_start=self._datetime(leave, "start", "Encounter.extension(leave).start"),
+            leave_end=self._datetime(leave, "end", "Encounter.extension(leave).end"),
+        )
+        return facts, encounter
+
+    def _episode_keys(self, encounter: Resource) -> tuple[EpisodeKey, ...]:
+        keys = []
+        for item in encounter.get("episodeOfCare") or []:
+            identifier = (item or {}).get("identifier") or {}
+            system, value = identifier.get("system"), identifier.get("value")
+            if isinstance(system, str) and isinstance(value, str) and value.strip():
+                normalised = identifiers.normalise_episode_identifier_value(value)
+                keys.append(EpisodeKey(system=system, value=normalised))
+        if not keys:
+            self.error(
+                "required",
+                "Encounter.episodeOfCare needs an identifier with system and value",
+                "Encounter.episodeOfCare",
+            )
+        # The hospital's own identifier first: it is the preferred key.
+        return tuple(sorted(keys, key=lambda key: not key.is_local))
+
+    def _datetime(
+        self, holder: Resource, name: str, expression: str, *, required: bool = False
+    ) -> datetime | None:
+        raw = holder.get(name)
+        if raw is None:
+            if required:
+                self.error("required", f"{expression} is required", expression)
+            return None
+        parsed = parse_datetime(raw)
+        if parsed is None:
+            self.error("value", "must be a dateTime with a timezone", expression)
+        return parsed
+
+    def _provenance(self, header_id: str) -> ProvenanceStep | None:
+        provenance = _new_provenance(header_id, self.index) if header_id else None
+        if provenance is None:
+            self.error(
+                "required",
+                "a Provenance whose target is this MessageHeader is required",
+                "Bundle.entry.resource.ofType(Provenance)",
+            )
+            return None
+        codings = (provenance.get("activity") or {}).get("coding") or []
+        activity = next((c.get("code") for c in codings if c.get("code")), None)
+        if not isinstance(activity, str):
+            self.error("required", "Provenance.activity needs a code", "Provenance.activity")
+            return None
+        entity = (provenance.get("entity") or [None])[0] or {}
+        what = str((entity.get("what") or {}).get("reference") or "")
+        follows = what.rsplit("MessageHeader/", 1)[1] if "MessageHeader/" in what else None
+        return ProvenanceStep(
+            activity=activity,
+            role=entity.get("role"),
+            follows_header_id=follows,
+            occurred_at=parse_datetime(provenance.get("occurredDateTime")),
+        )
+
+    def _id_shape_warnings(self, bundle_id: str, header_id: str) -> None:
+        for value, expression in ((bundle_id, "Bundle.id"), (header_id, "MessageHeader.id")):
+            if value and not identifiers.looks_like_uuid(value):
+                self.warning("the id is not a UUID", expression)
+
+
+def _is_primary(destination: Resource) -> bool:
+    for extension in destination.get("extension") or []:
+        if extension.get("url") == codes.MEDCOM_DESTINATION_USE_EXTENSION:
+            return (extension.get("valueCoding") or {}).get("code") == "primary"
+    # A single destination without the extension is primary by default.
+    return True

@@ -1,0 +1,142 @@
+"""The municipality's side: its inbox, one message, and its acknowledgement of it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from overgang.errors import NotFound, Unprocessable
+from overgang.service.audit import AuditContext, audit_read
+from overgang.service.caller import Caller
+from overgang.storage import inbox as inbox_store
+from overgang.storage.models import Acknowledgement, Episode, InboxMessage
+
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    message: InboxMessage
+    episode: Episode
+    episode_identifier: str
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    items: list[InboxItem]
+    next_cursor: str | None
+
+
+def parse_cursor(cursor: str | None) -> int:
+    if cursor is None or cursor == "":
+        return 0
+    if not cursor.isdigit():
+        raise Unprocessable("the cursor is not one this API handed out")
+    return int(cursor)
+
+
+def list_inbox(
+    *, session: Session, caller: Caller, after: str | None, limit: int, audit: AuditContext
+) -> InboxPage:
+    """The caller's inbox messages after the cursor, oldest first."""
+    caller.require_municipality()
+    if not 1 <= limit <= MAX_PAGE:
+        raise Unprocessable(f"limit must be between 1 and {MAX_PAGE}")
+    messages = inbox_store.list_inbox(
+        session=session,
+        municipality_id=caller.organisation_id,
+        after_sequence=parse_cursor(after),
+        limit=limit,
+    )
+    items = _with_episodes(session, messages)
+    audit_read(
+        session=session,
+        caller=caller,
+        audit=audit,
+        action="inbox.list",
+        resource_type="inbox",
+        resource_id=None,
+        episode_ids=[item.message.episode_id for item in items],
+    )
+    next_cursor = str(messages[-1].sequence) if len(messages) == limit else None
+    return InboxPage(items=items, next_cursor=next_cursor)
+
+
+def get_inbox_message(
+    *, session: Session, caller: Caller, message_id: uuid.UUID, audit: AuditContext
+) -> InboxItem:
+    caller.require_municipality()
+    message = inbox_store.get_inbox_message(
+        session=session, message_id=message_id, municipality_id=caller.organisation_id
+    )
+    if message is None:
+        raise NotFound("no such inbox message")
+    audit_read(
+        session=session,
+        caller=caller,
+        audit=audit,
+        action="inbox.get",
+        resource_type="inbox-message",
+        resource_id=str(message.id),
+        episode_ids=[message.episode_id],
+    )
+    return _with_episodes(session, [message])[0]
+
+
+def acknowledge(
+    *,
+    session: Session,
+    caller: Caller,
+    message_id: uuid.UUID,
+    accepted: bool,
+    reason: str | None,
+    via: str,
+    now: datetime,
+) -> InboxMessage:
+    """Record the municipality's answer. Idempotent: the same answer again changes nothing."""
+    caller.require_municipality()
+    message = inbox_store.get_inbox_message(
+        session=session,
+        message_id=message_id,
+        municipality_id=caller.organisation_id,
+        for_update=True,
+    )
+    if message is None:
+        raise NotFound("no such inbox message")
+    status = "acknowledged" if accepted else "rejected"
+    if message.status == status and (accepted or message.reject_reason == reason):
+        return message
+    if message.status in ("acknowledged", "rejected"):
+        raise Unprocessable(f"the message was already {message.status}; an answer is final")
+    message.status = status
+    message.acknowledged_at = now
+    message.reject_reason = None if accepted else reason
+    session.add(
+        Acknowledgement(
+            inbox_message_id=message.id,
+            api_client_id=caller.client_id,
+            status=status,
+            reason=message.reject_reason,
+            via=via,
+            received_at=now,
+        )
+    )
+    session.flush()
+    return message
+
+
+def _with_episodes(session: Session, messages: list[InboxMessage]) -> list[InboxItem]:
+    episodes = inbox_store.episodes_with_keys(
+        session=session, episode_ids={message.episode_id for message in messages}
+    )
+    return [
+        InboxItem(
+            message=m,
+            episode=episodes[m.episode_id][0],
+            episode_identifier=episodes[m.episode_id][1],
+        )
+        for m in messages
+    ]

@@ -1,0 +1,126 @@
+"""`$process-message`: read a FHIR message, take it, and answer with a MedCom Acknowledgement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+import orjson
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from overgang.config import Settings
+from overgang.domain.issues import Issue, medcom_issue
+from overgang.errors import OvergangError
+from overgang.fhir.acknowledgement import (
+    AcknowledgedMessage,
+    Responder,
+    ResponseCode,
+    build_acknowledgement,
+    build_operation_outcome,
+)
+from overgang.fhir.read import MessageRejected, ReadMessage, decode_body, read_message
+from overgang.service.caller import Caller
+from overgang.service.receive import RawMessage, Receipt, receive_message
+from overgang.storage.db import transaction
+
+
+@dataclass(frozen=True)
+class ProcessOutcome:
+    """The HTTP answer: a status and a FHIR resource (an Acknowledgement or an OperationOutcome)."""
+
+    status: int
+    resource: dict[str, Any]
+    receipt: Receipt | None = None
+    kind: str | None = None
+
+
+def process_message(
+    *,
+    sessions: sessionmaker[Session],
+    caller: Caller,
+    body: bytes,
+    content_type: str,
+    settings: Settings,
+    now: datetime,
+) -> ProcessOutcome:
+    responder = Responder(
+        sor=settings.sor,
+        gln=settings.gln,
+        name=settings.name,
+        endpoint=f"{settings.public_base_url}/fhir",
+    )
+    try:
+        document = decode_body(body, content_type, max_depth=settings.max_json_depth)
+        read = read_message(
+            document, now=now, max_future_skew=timedelta(seconds=settings.max_future_skew_seconds)
+        )
+    except MessageRejected as rejected:
+        return _refusal(rejected.status, rejected.issues, rejected.envelope, responder, now)
+    raw = RawMessage(
+        body=body,
+        content_type=content_type.split(";", maxsplit=1)[0].strip() or "application/fhir+json",
+        outbound_json=body
+        if read is not None and _is_json(content_type)
+        else orjson.dumps(document),
+    )
+    try:
+        receipt = _receive_once(sessions=sessions, caller=caller, read=read, raw=raw, now=now)
+    except OvergangError as error:
+        issue = medcom_issue(error.issue_code, error.detail)
+        return _refusal(error.status, [issue], read.envelope, responder, now)
+    acknowledgement = build_acknowledgement(
+        acknowledged=read.envelope,
+        responder=responder,
+        response_code=cast(ResponseCode, receipt.response_code),
+        issues=receipt.issues,
+        now=now,
+    )
+    return ProcessOutcome(
+        status=200, resource=acknowledgement, receipt=receipt, kind=read.message.kind.value
+    )
+
+
+def _receive_once(
+    *,
+    sessions: sessionmaker[Session],
+    caller: Caller,
+    read: ReadMessage,
+    raw: RawMessage,
+    now: datetime,
+) -> Receipt:
+    try:
+        with transaction(sessions) as session:
+            return receive_message(
+                session=session, caller=caller, message=read.message, raw=raw, now=now
+            )
+    except IntegrityError:
+        # The same message raced in through another request and committed first: its resend
+        # answer comes from the stored copy.
+        with transaction(sessions) as session:
+            return receive_message(
+                session=session, caller=caller, message=read.message, raw=raw, now=now
+            )
+
+
+def _refusal(
+    status: int,
+    issues: list[Issue],
+    envelope: AcknowledgedMessage | None,
+    responder: Responder,
+    now: datetime,
+) -> ProcessOutcome:
+    if envelope is None:
+        return ProcessOutcome(status=status, resource=build_operation_outcome(issues))
+    code: ResponseCode = "transient-error" if status >= 500 else "fatal-error"
+    return ProcessOutcome(
+        status=status,
+        resource=build_acknowledgement(
+            acknowledged=envelope, responder=responder, response_code=code, issues=issues, now=now
+        ),
+    )
+
+
+def _is_json(content_type: str) -> bool:
+    return "json" in content_type or content_type.strip() == ""

@@ -1,0 +1,320 @@
+"""Receiving a hospital's message: check who sent it, follow the episode, route it to the inbox.
+
+Everything here happens inside the caller's transaction: the received bytes, the episode
+change and the inbox message are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from overgang.domain.episode import (
+    ADMISSIONS,
+    TimelineEvent,
+    UnknownActivity,
+    add_event,
+    derive_state,
+    event_time,
+    notification_code,
+)
+from overgang.domain.issues import Issue, medcom_issue
+from overgang.domain.messages import InboundMessage, MessageKind
+from overgang.errors import Conflict, Forbidden, Unprocessable
+from overgang.service.caller import Caller
+from overgang.storage import episodes as episode_store
+from overgang.storage import partners
+from overgang.storage.models import (
+    Episode,
+    EpisodeEvent,
+    EpisodeIdentifier,
+    InboxMessage,
+    Organisation,
+    ReceivedMessage,
+)
+
+INBOX_KIND = {
+    MessageKind.HOSPITAL_NOTIFICATION: "hospital-notification",
+    MessageKind.DISCHARGE_PLAN: "discharge-plan",
+    MessageKind.DISCHARGE_HANDOVER: "handover",
+}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Overgang's answer to the sender: taken (ok) with any warnings, or a resend of one taken."""
+
+    response_code: str
+    issues: tuple[Issue, ...]
+    duplicate: bool
+    episode_id: uuid.UUID | None
+    notification_code: str | None
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    body: bytes
+    content_type: str
+    outbound_json: bytes  # the FHIR JSON form routed to the municipality
+
+
+def receive_message(
+    *, session: Session, caller: Caller, message: InboundMessage, raw: RawMessage, now: datetime
+) -> Receipt:
+    """Store and route one validated message, or answer a resend with the original answer."""
+    caller.require_hospital()
+    if message.sender.sor != caller.sor:
+        raise Forbidden("the MessageHeader sender's SOR is not the calling hospital's")
+    seen, bundle_reused = episode_store.find_received_message(
+        session=session, header_id=message.header_id, bundle_id=message.bundle_id
+    )
+    if seen is not None:
+        # MedCom: a resend is never processed twice; it gets the original answer again.
+        return Receipt(
+            response_code=seen.response_code,
+            issues=tuple(Issue(**issue) for issue in seen.response_issues),
+            duplicate=True,
+            episode_id=seen.episode_id,
+            notification_code=seen.notification_code,
+        )
+    if bundle_reused is not None:
+        raise Conflict(
+            "Bundle.id was already used by another message; a new message needs a new id"
+        )
+    municipality = _receiving_municipality(session=session, message=message)
+
+    episode, timeline = _match_episode(session=session, message=message, caller=caller, now=now)
+    code = _event_code(message, timeline)
+    event = TimelineEvent(
+        code=code,
+        header_id=message.header_id,
+        occurred_at=event_time(code, message),
+        message_timestamp=message.timestamp,
+        target_header_id=message.provenance.follows_header_id,
+    )
+    issues = list(message.warnings) + _chain_warnings(event, timeline)
+    timeline_rows = {row.header_id: row for row in timeline}
+    new_timeline = add_event([_as_event(row) for row in timeline], event)
+    for updated in new_timeline[:-1]:
+        timeline_rows[updated.header_id].replaced_by_header_id = updated.replaced_by_header_id
+
+    _update_episode(
+        episode,
+        message=message,
+        code=code,
+        state=derive_state(new_timeline),
+        municipality=municipality,
+        now=now,
+    )
+    received = ReceivedMessage(
+        bundle_id=message.bundle_id,
+        header_id=message.header_id,
+        event_code=message.kind.value,
+        notification_code=code if message.kind is MessageKind.HOSPITAL_NOTIFICATION else None,
+        sender_organisation_id=caller.organisation_id,
+        episode_id=episode.id,
+        content_type=raw.content_type,
+        body=raw.body,
+        sha256=hashlib.sha256(raw.body).hexdigest(),
+        message_timestamp=message.timestamp,
+        received_at=now,
+        response_code="ok",
+        response_issues=[asdict(issue) for issue in issues],
+    )
+    session.add(received)
+    session.flush()
+    session.add(
+        EpisodeEvent(
+            episode_id=episode.id,
+            received_message_id=received.id,
+            code=code,
+            header_id=message.header_id,
+            target_header_id=event.target_header_id,
+            occurred_at=event.occurred_at,
+            message_timestamp=message.timestamp,
+            details=_event_details(message),
+        )
+    )
+    route_to_municipality(
+        session=session,
+        municipality=municipality,
+        episode=episode,
+        received=received,
+        kind=INBOX_KIND[message.kind],
+        notification=received.notification_code,
+        body=raw.outbound_json,
+        now=now,
+    )
+    return Receipt(
+        response_code="ok",
+        issues=tuple(issues),
+        duplicate=False,
+        episode_id=episode.id,
+        notification_code=received.notification_code,
+    )
+
+
+def route_to_municipality(
+    *,
+    session: Session,
+    municipality: Organisation,
+    episode: Episode,
+    received: ReceivedMessage,
+    kind: str,
+    notification: str | None,
+    body: bytes,
+    now: datetime,
+) -> InboxMessage:
+    """Put a message in the municipality's inbox, numbered in its own sequence."""
+    inbox_message = InboxMessage(
+        municipality_organisation_id=municipality.id,
+        episode_id=episode.id,
+        received_message_id=received.id,
+        kind=kind,
+        notification_code=notification,
+        sequence=partners.next_inbox_sequence(session=session, municipality_id=municipality.id),
+        status="pending",
+        body=body,
+        created_at=now,
+    )
+    session.add(inbox_message)
+    session.flush()
+    return inbox_message
+
+
+def _receiving_municipality(*, session: Session, message: InboundMessage) -> Organisation:
+    """Routing is by the receiver's SOR (or GLN): a HospitalNotification has no municipality code."""
+    receiver = message.receiver
+    organisation = partners.find_organisation_by_sor(session=session, sor=receiver.sor or "")
+    if organisation is None and receiver.gln:
+        organisation = partners.find_organisation_by_gln(session=session, gln=receiver.gln)
+    if organisation is None or organisation.kind != "municipality":
+        raise Unprocessable("the primary receiver is not a registered municipality")
+    return organisation
+
+
+def _match_episode(
+    *, session: Session, message: InboundMessage, caller: Caller, now: datetime
+) -> tuple[Episode, list[EpisodeEvent]]:
+    keys = message.encounter.episode_keys
+    matches = episode_store.find_episodes_by_keys(session=session, keys=keys)
+    if matches:
+        episode = matches[0]  # keys are ordered local first, so the local match wins
+        if episode.cpr != message.cpr:
+            raise Conflict("the episode identifier belongs to an episode of another citizen")
+        timeline = episode_store.episode_events(session=session, episode_id=episode.id)
+    else:
+        episode = Episode(
+            id=uuid.uuid4(),
+            hospital_organisation_id=caller.organisation_id,
+            municipality_organisation_id=caller.organisation_id,  # set by _update_episode
+            cpr=message.cpr,
+            state="admitted",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(episode)
+        timeline = []
+    known = (
+        {
+            (row.system, row.value)
+            for row in episode_store.episode_identifiers(session=session, episode_id=episode.id)
+        }
+        if matches
+        else set()
+    )
+    for key in keys:
+        if (key.system, key.value) not in known:
+            session.add(
+                EpisodeIdentifier(episode_id=episode.id, system=key.system, value=key.value)
+            )
+    session.flush()
+    return episode, timeline
+
+
+def _event_code(message: InboundMessage, timeline: list[EpisodeEvent]) -> str:
+    if message.kind is not MessageKind.HOSPITAL_NOTIFICATION:
+        return message.kind.value
+    followed = next(
+        (row.code for row in timeline if row.header_id == message.provenance.follows_header_id),
+        None,
+    )
+    try:
+        return notification_code(
+            step=message.provenance, deceased=message.deceased, followed_code=followed
+        )
+    except UnknownActivity as error:
+        raise Unprocessable(str(error)) from None
+
+
+def _chain_warnings(event: TimelineEvent, timeline: list[EpisodeEvent]) -> list[Issue]:
+    target = event.target_header_id
+    if target and event.code[:3] in ("RE_", "AN_") and all(r.header_id != target for r in timeline):
+        return [
+            medcom_issue(
+                "informational",
+                "the message follows a MessageHeader Overgang has not received",
+                expression="Provenance.entity.what",
+                severity="warning",
+            )
+        ]
+    return []
+
+
+def _as_event(row: EpisodeEvent) -> TimelineEvent:
+    return TimelineEvent(
+        code=row.code,
+        header_id=row.header_id,
+        occurred_at=row.occurred_at,
+        message_timestamp=row.message_timestamp,
+        target_header_id=row.target_header_id,
+        replaced_by_header_id=row.replaced_by_header_id,
+    )
+
+
+def _update_episode(
+    episode: Episode,
+    *,
+    message: InboundMessage,
+    code: str,
+    state: str,
+    municipality: Organisation,
+    now: datetime,
+) -> None:
+    encounter = message.encounter
+    episode.state = state
+    episode.municipality_organisation_id = municipality.id
+    episode.encounter_class = encounter.encounter_class
+    base = code.removeprefix("RE_")
+    if base in ADMISSIONS and encounter.period_start is not None:
+        episode.admitted_at = encounter.period_start
+    if base in ("SLHJ", "MORS", "discharge-handover") and encounter.period_end is not None:
+        episode.discharged_at = encounter.period_end
+    if message.kind is MessageKind.DISCHARGE_PLAN:
+        episode.planned_discharge_at = encounter.period_end
+    if message.content is not None:
+        episode.content = message.content.to_json()
+    episode.updated_at = now
+
+
+def _event_details(message: InboundMessage) -> dict[str, Any]:
+    """What the timeline shows about the event: times and status, never clinical content."""
+    encounter = message.encounter
+    return {
+        "encounter_status": encounter.status,
+        "encounter_class": encounter.encounter_class,
+        "period_start": _iso(encounter.period_start),
+        "period_end": _iso(encounter.period_end),
+        "leave_start": _iso(encounter.leave_start),
+        "leave_end": _iso(encounter.leave_end),
+        "activity": message.provenance.activity,
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

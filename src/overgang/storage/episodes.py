@@ -1,0 +1,92 @@
+"""Queries about episodes, their identifiers, timelines and received messages."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from overgang.domain.messages import EpisodeKey
+from overgang.storage.models import Episode, EpisodeEvent, EpisodeIdentifier, ReceivedMessage
+
+
+def find_episodes_by_keys(*, session: Session, keys: Sequence[EpisodeKey]) -> list[Episode]:
+    """Episodes holding any of the keys, in the order of the keys that matched them."""
+    if not keys:
+        return []
+    rows = session.execute(
+        select(EpisodeIdentifier.system, EpisodeIdentifier.value, Episode)
+        .join(Episode, Episode.id == EpisodeIdentifier.episode_id)
+        .where(
+            tuple_(EpisodeIdentifier.system, EpisodeIdentifier.value).in_(
+                [(key.system, key.value) for key in keys]
+            )
+        )
+    ).all()
+    by_key = {(system, value): episode for system, value, episode in rows}
+    found: list[Episode] = []
+    for key in keys:
+        episode = by_key.get((key.system, key.value))
+        if episode is not None and episode not in found:
+            found.append(episode)
+    return found
+
+
+def find_episode_by_identifier_value(*, session: Session, value: str) -> Episode | None:
+    """The episode whose identifier (any system) has this value; local identifiers win."""
+    rows = list(
+        session.execute(
+            select(EpisodeIdentifier.system, Episode)
+            .join(Episode, Episode.id == EpisodeIdentifier.episode_id)
+            .where(EpisodeIdentifier.value == value)
+        )
+    )
+    rows.sort(key=lambda row: not row[0].startswith("https://sor2.sum.dsdn.dk/"))
+    return rows[0][1] if rows else None
+
+
+def episode_identifiers(*, session: Session, episode_id: uuid.UUID) -> list[EpisodeIdentifier]:
+    return list(
+        session.scalars(
+            select(EpisodeIdentifier)
+            .where(EpisodeIdentifier.episode_id == episode_id)
+            .order_by(EpisodeIdentifier.system)
+        )
+    )
+
+
+def episode_events(*, session: Session, episode_id: uuid.UUID) -> list[EpisodeEvent]:
+    return list(
+        session.scalars(
+            select(EpisodeEvent)
+            .where(EpisodeEvent.episode_id == episode_id)
+            .order_by(EpisodeEvent.occurred_at, EpisodeEvent.message_timestamp)
+        )
+    )
+
+
+def episode_sender_ids(*, session: Session, episode_id: uuid.UUID) -> set[uuid.UUID]:
+    """Every hospital that has sent a message about the episode (a transfer changes the sender)."""
+    return set(
+        session.scalars(
+            select(ReceivedMessage.sender_organisation_id).where(
+                ReceivedMessage.episode_id == episode_id
+            )
+        )
+    )
+
+
+def find_received_message(
+    *, session: Session, header_id: str, bundle_id: str
+) -> tuple[ReceivedMessage | None, ReceivedMessage | None]:
+    """(the message with this MessageHeader.id, a message with this Bundle.id), for resends."""
+    rows = session.scalars(
+        select(ReceivedMessage).where(
+            or_(ReceivedMessage.header_id == header_id, ReceivedMessage.bundle_id == bundle_id)
+        )
+    ).all()
+    by_header = next((row for row in rows if row.header_id == header_id), None)
+    by_bundle = next((row for row in rows if row.bundle_id == bundle_id), None)
+    return by_header, by_bundle

@@ -1,0 +1,56 @@
+"""Queries about municipalities' inbox messages and their acknowledgements."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from overgang.storage.models import Episode, EpisodeIdentifier, InboxMessage
+
+
+def list_inbox(
+    *, session: Session, municipality_id: uuid.UUID, after_sequence: int, limit: int
+) -> list[InboxMessage]:
+    return list(
+        session.scalars(
+            select(InboxMessage)
+            .where(
+                InboxMessage.municipality_organisation_id == municipality_id,
+                InboxMessage.sequence > after_sequence,
+            )
+            .order_by(InboxMessage.sequence)
+            .limit(limit)
+        )
+    )
+
+
+def get_inbox_message(
+    *, session: Session, message_id: uuid.UUID, municipality_id: uuid.UUID, for_update: bool = False
+) -> InboxMessage | None:
+    """The message, only if it is addressed to this municipality."""
+    query = select(InboxMessage).where(
+        InboxMessage.id == message_id,
+        InboxMessage.municipality_organisation_id == municipality_id,
+    )
+    if for_update:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def episodes_with_keys(
+    *, session: Session, episode_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, tuple[Episode, str]]:
+    """Each episode with its public identifier value (the local one when there is one)."""
+    if not episode_ids:
+        return {}
+    rows = session.execute(
+        select(Episode, EpisodeIdentifier.system, EpisodeIdentifier.value)
+        .join(EpisodeIdentifier, EpisodeIdentifier.episode_id == Episode.id)
+        .where(Episode.id.in_(episode_ids))
+    ).all()
+    result: dict[uuid.UUID, tuple[Episode, str]] = {}
+    for episode, _system, value in sorted(rows, key=lambda r: r[1].startswith("https://sor2.")):
+        result[episode.id] = (episode, value)  # sorted so a local identifier is written last
+    return result

@@ -1,0 +1,191 @@
+"""The tables. Every row that holds personal data names the episode it belongs to, for audit and retention."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from overgang.storage.types import JSONDocument, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Organisation(Base):
+    """A partner: a hospital ward (by SOR) or a municipality (by its 4-digit code, with SOR and GLN)."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    kind: Mapped[str] = mapped_column(String(16))  # hospital | municipality
+    name: Mapped[str] = mapped_column(String(200))
+    sor: Mapped[str] = mapped_column(String(18), unique=True)
+    gln: Mapped[str | None] = mapped_column(String(13), unique=True)
+    municipality_code: Mapped[str | None] = mapped_column(String(4), unique=True)
+    # Last inbox sequence number handed out; bumped under a row lock so numbers have no gaps.
+    inbox_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ApiClient(Base):
+    """A system allowed to call the API as one organisation. Only the token's SHA-256 is kept."""
+
+    __tablename__ = "api_clients"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ReceivedMessage(Base):
+    """A message exactly as a hospital sent it, with the answer Overgang gave (for resends)."""
+
+    __tablename__ = "received_messages"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    bundle_id: Mapped[str] = mapped_column(String(128), index=True)
+    header_id: Mapped[str] = mapped_column(String(128), unique=True)
+    event_code: Mapped[str] = mapped_column(String(64))
+    notification_code: Mapped[str | None] = mapped_column(String(16))
+    sender_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    episode_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("episodes.id"), index=True)
+    content_type: Mapped[str] = mapped_column(String(64))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    message_timestamp: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    response_code: Mapped[str] = mapped_column(String(16))
+    response_issues: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+
+
+class Episode(Base):
+    """One stay, keyed by its episode-of-care identifiers (see EpisodeIdentifier)."""
+
+    __tablename__ = "episodes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    hospital_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    municipality_organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id"), index=True
+    )
+    cpr: Mapped[str] = mapped_column(String(10), index=True)
+    state: Mapped[str] = mapped_column(String(24))
+    encounter_class: Mapped[str | None] = mapped_column(String(8))
+    admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    planned_discharge_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    discharged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The newest discharge-plan/handover content, as plain JSON (see domain.content).
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class EpisodeIdentifier(Base):
+    """An episode-of-care identifier (local SOR-based or national LPR3), normalised."""
+
+    __tablename__ = "episode_identifiers"
+    __table_args__ = (UniqueConstraint("system", "value"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    episode_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("episodes.id"), index=True)
+    system: Mapped[str] = mapped_column(String(200))
+    value: Mapped[str] = mapped_column(String(128), index=True)
+
+
+class EpisodeEvent(Base):
+    """One entry in an episode's timeline, at the event's own time (not its arrival)."""
+
+    __tablename__ = "episode_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    episode_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("episodes.id"), index=True)
+    received_message_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("received_messages.id"))
+    code: Mapped[str] = mapped_column(String(24))
+    header_id: Mapped[str] = mapped_column(String(128), index=True)
+    target_header_id: Mapped[str | None] = mapped_column(String(128))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    message_timestamp: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set when a later correction or cancellation replaces this event.
+    replaced_by_header_id: Mapped[str | None] = mapped_column(String(128))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+
+
+class InboxMessage(Base):
+    """What one municipality gets: a routed notice, a discharge plan or a handover."""
+
+    __tablename__ = "inbox_messages"
+    __table_args__ = (
+        UniqueConstraint("municipality_organisation_id", "sequence"),
+        Index(
+            "ix_inbox_messages_municipality_sequence", "municipality_organisation_id", "sequence"
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    municipality_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    episode_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("episodes.id"), index=True)
+    received_message_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("received_messages.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    notification_code: Mapped[str | None] = mapped_column(String(16))
+    sequence: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    # The outbound FHIR message, exactly as delivered on pull and on push.
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Acknowledgement(Base):
+    """A municipality's business-level answer to an inbox message."""
+
+    __tablename__ = "acknowledgements"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    inbox_message_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inbox_messages.id"), index=True)
+    api_client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("api_clients.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    via: Mapped[str] = mapped_column(String(8))  # rest | fhir
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEvent(Base):
+    """Who read which personal data, and when (GDPR art. 9 accountability)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    api_client_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_clients.id"))
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisations.id"))
+    action: Mapped[str] = mapped_column(String(48))
+    resource_type: Mapped[str] = mapped_column(String(32))
+    resource_id: Mapped[str | None] = mapped_column(String(128))
+    episode_ids: Mapped[list[str]] = mapped_column(JSONDocument)
+    request_id: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,179 @@
+"""Fixtures shared by the integration and API tiers: a migrated database (SQLite, and
+PostgreSQL when OVERGANG_TEST_POSTGRES_URL is set), registered partners and an HTTP client."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from overgang.api.app import create_app
+from overgang.config import Settings
+from overgang.service import partners
+from overgang.storage.db import create_db_engine, session_factory, transaction, upgrade_database
+from overgang.storage.models import Base
+from tests.messages import (
+    AALBORG_GLN,
+    AALBORG_SOR,
+    HOSPITAL_GLN,
+    HOSPITAL_SOR,
+    MEDCOM_SENDER_GLN,
+    MEDCOM_SENDER_SOR,
+    body,
+)
+
+POSTGRES_URL = os.environ.get("OVERGANG_TEST_POSTGRES_URL")
+COPENHAGEN_SOR, COPENHAGEN_GLN = "123456100001608", "5790000111114"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated once; each test gets a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "overgang.db"
+    upgrade_database(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    if not POSTGRES_URL:
+        pytest.skip(
+            "PostgreSQL tests need OVERGANG_TEST_POSTGRES_URL (see scripts/test-postgres.sh)"
+        )
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade_database(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+def _emptied(url: str) -> str:
+    engine = create_engine(url)
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """A freshly migrated, empty database: every test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        copy = tmp_path / "overgang.db"
+        shutil.copy(sqlite_template, copy)
+        return f"sqlite:///{copy}"
+    return _emptied(request.getfixturevalue("postgres_url"))
+
+
+@dataclass
+class Partners:
+    hospital: str
+    medcom_hospital: str
+    aalborg: str
+    copenhagen: str
+
+
+@pytest.fixture
+def tokens(database_url: str) -> Partners:
+    """The example stay's hospital and Aalborg, MedCom's test sender, and Copenhagen, with tokens."""
+    now = datetime.now(UTC)
+    engine = create_db_engine(database_url)
+    with transaction(session_factory(engine)) as session:
+        partners.add_hospital(
+            session=session, sor=HOSPITAL_SOR, gln=HOSPITAL_GLN, name="Psyk S4", now=now
+        )
+        partners.add_hospital(
+            session=session, sor=MEDCOM_SENDER_SOR, gln=MEDCOM_SENDER_GLN, name="Herlev", now=now
+        )
+        partners.add_municipality(
+            session=session, code="851", sor=AALBORG_SOR, gln=AALBORG_GLN, name=None, now=now
+        )
+        partners.add_municipality(
+            session=session, code="0101", sor=COPENHAGEN_SOR, gln=COPENHAGEN_GLN, name=None, now=now
+        )
+        result = Partners(
+            **{
+                name: partners.create_client(session=session, org=org, name=name, now=now)[1]
+                for name, org in (
+                    ("hospital", HOSPITAL_SOR),
+                    ("medcom_hospital", MEDCOM_SENDER_SOR),
+                    ("aalborg", "0851"),
+                    ("copenhagen", "0101"),
+                )
+            }
+        )
+    engine.dispose()
+    return result
+
+
+class Api:
+    """The HTTP API as a partner's system uses it."""
+
+    def __init__(self, client: TestClient, tokens: Partners) -> None:
+        self.client = client
+        self.tokens = tokens
+
+    @staticmethod
+    def auth(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    def send(
+        self,
+        bundle: dict[str, Any] | bytes,
+        *,
+        token: str | None = None,
+        content_type: str = "application/fhir+json",
+    ) -> Any:
+        data = bundle if isinstance(bundle, bytes) else body(bundle)
+        return self.client.post(
+            "/fhir/$process-message",
+            content=data,
+            headers={**self.auth(token or self.tokens.hospital), "Content-Type": content_type},
+        )
+
+    def inbox(self, *, token: str | None = None, **params: Any) -> Any:
+        return self.client.get(
+            "/api/v1/inbox", params=params, headers=self.auth(token or self.tokens.aalborg)
+        )
+
+    def inbox_message(
+        self, message_id: str, *, token: str | None = None, fhir: bool = False
+    ) -> Any:
+        headers = self.auth(token or self.tokens.aalborg)
+        if fhir:
+            headers["Accept"] = "application/fhir+json"
+        return self.client.get(f"/api/v1/inbox/{message_id}", headers=headers)
+
+    def ack(self, message_id: str, answer: dict[str, Any], *, token: str | None = None) -> Any:
+        return self.client.post(
+            f"/api/v1/inbox/{message_id}/ack",
+            json=answer,
+            headers=self.auth(token or self.tokens.aalborg),
+        )
+
+    def episode(self, identifier: str, *, token: str | None = None) -> Any:
+        return self.client.get(
+            f"/api/v1/episodes/{identifier}", headers=self.auth(token or self.tokens.hospital)
+        )
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture
+def api(settings: Settings, tokens: Partners) -> Iterator[Api]:
+    with TestClient(create_app(settings)) as client:
+        yield Api(client, tokens)
