@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from overgang.config import Settings, get_settings
+from overgang.config import Settings
 from overgang.errors import OvergangError
 from overgang.service import partners
 from overgang.storage import audit as audit_store
@@ -46,7 +47,7 @@ def _sessions(settings: Settings):  # type: ignore[no-untyped-def]
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database (OVERGANG_DATABASE_URL) to the newest schema."""
-    upgrade_database(get_settings().database_url)
+    upgrade_database(Settings().database_url)
     typer.echo("database is at the newest schema")
 
 
@@ -58,7 +59,7 @@ def add_hospital(
 ) -> None:
     """Register a hospital ward that may send messages."""
     try:
-        with transaction(_sessions(get_settings())) as session:
+        with transaction(_sessions(Settings())) as session:
             organisation = partners.add_hospital(
                 session=session, sor=sor, name=name, gln=gln, now=datetime.now(UTC)
             )
@@ -76,7 +77,7 @@ def add_municipality(
 ) -> None:
     """Register a municipality that receives messages."""
     try:
-        with transaction(_sessions(get_settings())) as session:
+        with transaction(_sessions(Settings())) as session:
             organisation = partners.add_municipality(
                 session=session, code=code, sor=sor, gln=gln, name=name, now=datetime.now(UTC)
             )
@@ -94,7 +95,7 @@ def client_create(
 ) -> None:
     """Create an API client; prints its bearer token alone on the last line (shown only once)."""
     try:
-        with transaction(_sessions(get_settings())) as session:
+        with transaction(_sessions(Settings())) as session:
             client, token = partners.create_client(
                 session=session, org=org, name=name, now=datetime.now(UTC)
             )
@@ -117,7 +118,7 @@ def audit_list(
     except ValueError:
         _fail("--since takes an ISO date/datetime or a duration like 24h or 7d")
         return
-    with transaction(_sessions(get_settings())) as session:
+    with transaction(_sessions(Settings())) as session:
         events = audit_store.list_audit_events(session=session, since=start, limit=limit)
         typer.echo("at\taction\tresource\tclient\torganisation\tepisodes\trequest_id")
         for event in events:
@@ -155,11 +156,13 @@ def serve(
     from overgang.api.app import create_app
     from overgang.logs import configure_logging
 
-    settings = get_settings()
+    settings = Settings()
     configure_logging(settings.log_level)
     if settings.is_sqlite:
         upgrade_database(settings.database_url)
-    # uvicorn finishes in-flight requests and exits cleanly on SIGTERM and SIGINT.
+    # uvicorn finishes in-flight requests on SIGTERM/SIGINT, then re-raises the signal; this
+    # handler turns that final signal into a normal exit (status 0) for process supervisors.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         create_app(settings), host=host, port=port, log_config=None, timeout_graceful_shutdown=20
     )
@@ -173,7 +176,7 @@ def demo(
     ),
 ) -> None:
     """Set up the example stay's partners with fresh tokens, then serve on localhost."""
-    settings = get_settings()
+    settings = Settings()
     upgrade_database(settings.database_url)
     now = datetime.now(UTC)
     with transaction(_sessions(settings)) as session:

@@ -36,7 +36,11 @@ class JsonFormatter(logging.Formatter):
         if request_id:
             entry["request_id"] = request_id
         for key, value in record.__dict__.items():
-            if key not in _STANDARD_ATTRIBUTES and not key.startswith("_"):
+            if (
+                key not in _STANDARD_ATTRIBUTES
+                and key != "color_message"
+                and not key.startswith("_")
+            ):
                 entry[key] = value
         if record.exc_info and record.exc_info[0] is not None:
             # The exception's type only: its message or traceback locals may hold personal data.
@@ -53,5 +57,6 @@ def configure_logging(level: str = "INFO") -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-    # Our own access log names the route template; uvicorn's would print raw paths.
+    # Our own access log names the route template; uvicorn's and httpx's would print raw URLs.
     logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("httpx").setLevel(logging.WARNING)

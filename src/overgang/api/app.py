@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from overgang import __version__
-from overgang.api import episode_routes, fhir_routes, health_routes, inbox_routes
+from overgang.api import episode_routes, event_routes, fhir_routes, health_routes, inbox_routes
 from overgang.api.errors import install_error_handlers
 from overgang.api.schemas import Problem
 from overgang.config import Settings
@@ -54,7 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.sessions = session_factory(engine)
     install_error_handlers(app)
     app.middleware("http")(_request_context)
-    for module in (fhir_routes, inbox_routes, episode_routes, health_routes):
+    for module in (fhir_routes, event_routes, inbox_routes, episode_routes, health_routes):
         app.include_router(module.router)
     _register_problem_schema(app)
     return app

@@ -140,3 +140,37 @@ def _with_episodes(session: Session, messages: list[InboxMessage]) -> list[Inbox
         )
         for m in messages
     ]
+
+
+def acknowledge_by_header(
+    *,
+    session: Session,
+    caller: Caller,
+    header_id: str,
+    code: str,
+    reason: str | None,
+    now: datetime,
+) -> InboxMessage:
+    """A MedCom Acknowledgement from the municipality: ok accepts, fatal-error rejects.
+
+    A transient-error says the municipality could not take the message yet; it changes nothing
+    and the message stays in the inbox to be fetched again.
+    """
+    caller.require_municipality()
+    message = inbox_store.find_inbox_message_by_header(
+        session=session, header_id=header_id, municipality_id=caller.organisation_id
+    )
+    if message is None:
+        raise NotFound("no inbox message of this municipality has that MessageHeader.id")
+    if code == "transient-error":
+        return message
+    accepted = code == "ok"
+    return acknowledge(
+        session=session,
+        caller=caller,
+        message_id=message.id,
+        accepted=accepted,
+        reason=None if accepted else (reason or "fatal-error without details"),
+        via="fhir",
+        now=now,
+    )

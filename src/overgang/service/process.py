@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import orjson
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.config import Settings
@@ -20,9 +19,12 @@ from overgang.fhir.acknowledgement import (
     build_acknowledgement,
     build_operation_outcome,
 )
-from overgang.fhir.read import MessageRejected, ReadMessage, decode_body, read_message
+from overgang.fhir.read import MessageRejected, decode_body, read_message
+from overgang.fhir.read_ack import InboundAcknowledgement, is_acknowledgement, read_acknowledgement
 from overgang.service.caller import Caller
-from overgang.service.receive import RawMessage, Receipt, receive_message
+from overgang.service.inbox import acknowledge_by_header
+from overgang.service.intake import take_message
+from overgang.service.receive import RawMessage, Receipt
 from overgang.storage.db import transaction
 
 
@@ -53,6 +55,13 @@ def process_message(
     )
     try:
         document = decode_body(body, content_type, max_depth=settings.max_json_depth)
+        if is_acknowledgement(document):
+            return _take_acknowledgement(
+                sessions=sessions,
+                caller=caller,
+                acknowledgement=read_acknowledgement(document),
+                now=now,
+            )
         read = read_message(
             document, now=now, max_future_skew=timedelta(seconds=settings.max_future_skew_seconds)
         )
@@ -61,12 +70,13 @@ def process_message(
     raw = RawMessage(
         body=body,
         content_type=content_type.split(";", maxsplit=1)[0].strip() or "application/fhir+json",
-        outbound_json=body
-        if read is not None and _is_json(content_type)
-        else orjson.dumps(document),
+        # A routed message keeps the sender's exact JSON; XML is passed on in its JSON form.
+        outbound_json=body if _is_json(content_type) else orjson.dumps(document),
     )
     try:
-        receipt = _receive_once(sessions=sessions, caller=caller, read=read, raw=raw, now=now)
+        receipt = take_message(
+            sessions=sessions, caller=caller, message=read.message, raw=lambda _: raw, now=now
+        )
     except OvergangError as error:
         issue = medcom_issue(error.issue_code, error.detail)
         return _refusal(error.status, [issue], read.envelope, responder, now)
@@ -82,26 +92,38 @@ def process_message(
     )
 
 
-def _receive_once(
+def _take_acknowledgement(
     *,
     sessions: sessionmaker[Session],
     caller: Caller,
-    read: ReadMessage,
-    raw: RawMessage,
+    acknowledgement: InboundAcknowledgement,
     now: datetime,
-) -> Receipt:
+) -> ProcessOutcome:
+    """Record a municipality's answer. An acknowledgement is never itself acknowledged (MedCom)."""
     try:
         with transaction(sessions) as session:
-            return receive_message(
-                session=session, caller=caller, message=read.message, raw=raw, now=now
+            message = acknowledge_by_header(
+                session=session,
+                caller=caller,
+                header_id=acknowledgement.acknowledged_header_id,
+                code=acknowledgement.code,
+                reason=acknowledgement.reason,
+                now=now,
             )
-    except IntegrityError:
-        # The same message raced in through another request and committed first: its resend
-        # answer comes from the stored copy.
-        with transaction(sessions) as session:
-            return receive_message(
-                session=session, caller=caller, message=read.message, raw=raw, now=now
-            )
+            status = message.status
+    except OvergangError as error:
+        return ProcessOutcome(
+            status=error.status,
+            resource=build_operation_outcome([medcom_issue(error.issue_code, error.detail)]),
+        )
+    note = Issue(
+        severity="information",
+        code="informational",
+        diagnostics=f"acknowledgement recorded; the inbox message is {status}",
+    )
+    return ProcessOutcome(
+        status=200, resource=build_operation_outcome([note]), kind="acknowledgement"
+    )
 
 
 def _refusal(

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from overgang.storage.models import Episode, EpisodeIdentifier, InboxMessage
+from overgang.storage.models import Episode, EpisodeIdentifier, InboxMessage, ReceivedMessage
 
 
 def list_inbox(
@@ -54,3 +54,17 @@ def episodes_with_keys(
     for episode, _system, value in sorted(rows, key=lambda r: r[1].startswith("https://sor2.")):
         result[episode.id] = (episode, value)  # sorted so a local identifier is written last
     return result
+
+
+def find_inbox_message_by_header(
+    *, session: Session, header_id: str, municipality_id: uuid.UUID
+) -> InboxMessage | None:
+    """The municipality's inbox message that carries the MessageHeader.id it acknowledges."""
+    return session.scalars(
+        select(InboxMessage)
+        .join(ReceivedMessage, ReceivedMessage.id == InboxMessage.received_message_id)
+        .where(
+            ReceivedMessage.header_id == header_id,
+            InboxMessage.municipality_organisation_id == municipality_id,
+        )
+    ).first()

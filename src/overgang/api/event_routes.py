@@ -1,0 +1,52 @@
+"""The plain JSON route for hospital events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+
+from overgang.api.deps import CallerDep, SessionsDep, SettingsDep
+from overgang.api.errors import problem_responses
+from overgang.api.event_schemas import EventAccepted, EventIn
+from overgang.domain.messages import OrganisationRef
+from overgang.service.events import receive_event
+
+router = APIRouter(prefix="/api/v1/events", tags=["Hospital events (plain JSON)"])
+
+
+@router.post(
+    "",
+    response_model=EventAccepted,
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def post_event(
+    event: EventIn,
+    request: Request,
+    caller: CallerDep,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+) -> Any:
+    """Send one event of a stay as plain JSON; it is taken exactly as the FHIR message would be.
+
+    Resending the same `event_id` is safe: the answer repeats and nothing is stored twice.
+    """
+    message = event.to_message(sender=OrganisationRef(sor=caller.sor))
+    receipt = await run_in_threadpool(
+        receive_event,
+        sessions=sessions,
+        caller=caller,
+        message=message,
+        body=await request.body(),
+        max_future_skew=timedelta(seconds=settings.max_future_skew_seconds),
+        now=datetime.now(UTC),
+    )
+    request.state.message_kind = message.kind.value
+    return {
+        "event_id": event.event_id,
+        "duplicate": receipt.duplicate,
+        "notification_code": receipt.notification_code,
+        "warnings": [issue.diagnostics for issue in receipt.issues],
+    }

@@ -1,0 +1,36 @@
+"""Taking one message in one transaction, safe against the same message arriving twice at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from overgang.domain.messages import InboundMessage
+from overgang.service.caller import Caller
+from overgang.service.receive import RawMessage, Receipt, receive_message
+from overgang.storage.db import transaction
+
+
+def take_message(
+    *,
+    sessions: sessionmaker[Session],
+    caller: Caller,
+    message: InboundMessage,
+    raw: Callable[[Session], RawMessage],
+    now: datetime,
+) -> Receipt:
+    """Receive the message; if a concurrent copy committed first, answer as to a resend."""
+    try:
+        with transaction(sessions) as session:
+            return receive_message(
+                session=session, caller=caller, message=message, raw=raw(session), now=now
+            )
+    except IntegrityError:
+        # The unique MessageHeader.id caught the race; the stored copy now gives the answer.
+        with transaction(sessions) as session:
+            return receive_message(
+                session=session, caller=caller, message=message, raw=raw(session), now=now
+            )
