@@ -1,0 +1,61 @@
+"""Several API workers on one database: inbox numbers stay gapless and a message racing
+in twice is taken once."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from overgang.config import Settings
+from overgang.service.caller import authenticate
+from overgang.service.process import process_message
+from overgang.storage.db import create_db_engine, session_factory, transaction
+from overgang.storage.models import InboxMessage, ReceivedMessage
+from tests.conftest import Partners
+from tests.messages import body, example, resources, with_fresh_ids
+
+WORKERS = 8
+
+
+def stin_for_new_episode() -> dict:  # type: ignore[type-arg]
+    message = with_fresh_ids(example("01-admission-STIN.json"))
+    encounter = resources(message, "Encounter")[0]
+    encounter["episodeOfCare"][0]["identifier"]["value"] = str(uuid.uuid4())
+    return message
+
+
+def test_concurrent_messages_get_gapless_inbox_numbers_and_a_race_is_taken_once(
+    database_url: str, tokens: Partners
+) -> None:
+    settings = Settings(database_url=database_url)
+    sessions = session_factory(create_db_engine(database_url))
+    with transaction(sessions) as session:
+        caller = authenticate(session=session, token=tokens.hospital)
+    distinct = [body(stin_for_new_episode()) for _ in range(24)]
+    racing = body(copy.deepcopy(stin_for_new_episode()))
+
+    def send(raw: bytes) -> int:
+        return process_message(
+            sessions=sessions,
+            caller=caller,
+            body=raw,
+            content_type="application/fhir+json",
+            settings=settings,
+            now=datetime.now(UTC),
+        ).status
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        statuses = list(pool.map(send, distinct + [racing] * WORKERS))
+
+    assert set(statuses) == {200}
+    with transaction(sessions) as session:
+        sequences = session.scalars(
+            select(InboxMessage.sequence).order_by(InboxMessage.sequence)
+        ).all()
+        received = session.scalar(select(func.count()).select_from(ReceivedMessage))
+    assert list(sequences) == list(range(1, len(distinct) + 2))
+    assert received == len(distinct) + 1
