@@ -24,6 +24,7 @@ NOTICE_BY_ACTIVITY = {
     "discharge-emergency-home": "SLHJ",
 }
 ADMISSIONS = frozenset({"STIN", "STAA"})
+ENDINGS = frozenset({"SLHJ", "MORS", MessageKind.DISCHARGE_HANDOVER.value})
 
 
 class EpisodeState(StrEnum):
@@ -71,28 +72,25 @@ class TimelineEvent:
 def notification_code(*, step: ProvenanceStep, deceased: bool, followed_code: str | None) -> str:
     """The HospitalNotification code (STIN, RE_STOR, AN_MORS ...) of a message.
 
-    MORS has no activity of its own: it repeats the current one with Patient.deceased = true,
-    so death, its correction and its cancellation are told apart by the flag, the entity role
-    and the notice that the message follows.
+    MORS has no activity of its own: it repeats the activity of the message it follows, whatever
+    that was (a `revise-` or `cancel-` code too), so death, its correction and its cancellation
+    are told apart by the flag, the entity role and the notice that the message follows.
     """
     activity = step.activity
-    for prefix, marker in (("revise-", "RE_"), ("cancel-", "AN_")):
-        if activity.startswith(prefix):
-            base = NOTICE_BY_ACTIVITY.get(activity.removeprefix(prefix))
-            if base is None:
-                break
-            if deceased and marker == "RE_" and followed_code in ("MORS", "RE_MORS"):
-                return "RE_MORS"
-            return marker + base
-    else:
-        base = NOTICE_BY_ACTIVITY.get(activity)
-        if base is not None:
-            if step.role == "removal":
-                return "AN_MORS" if followed_code in ("MORS", "RE_MORS") else "AN_" + base
-            if deceased:
-                return "RE_MORS" if followed_code in ("MORS", "RE_MORS") else "MORS"
-            return base
-    raise UnknownActivity(f"activity '{activity}' is not a HospitalNotification activity")
+    base = NOTICE_BY_ACTIVITY.get(activity.removeprefix("revise-").removeprefix("cancel-"))
+    if base is None:
+        raise UnknownActivity(f"activity '{activity}' is not a HospitalNotification activity")
+    follows_death = followed_code in ("MORS", "RE_MORS")
+    if deceased:
+        return "RE_MORS" if follows_death and step.role == "revision" else "MORS"
+    # Only AN_MORS cancels with a repeated activity; every other cancellation has a cancel- code.
+    if step.role == "removal" and (follows_death or not activity.startswith("cancel-")):
+        return "AN_MORS"
+    if activity.startswith("revise-"):
+        return "RE_" + base
+    if activity.startswith("cancel-"):
+        return "AN_" + base
+    return base
 
 
 def event_time(code: str, message: InboundMessage) -> datetime:
@@ -112,15 +110,30 @@ def event_time(code: str, message: InboundMessage) -> datetime:
 
 
 def add_event(timeline: Sequence[TimelineEvent], new: TimelineEvent) -> list[TimelineEvent]:
-    """The timeline with `new` added; a correction or cancellation marks the notice it follows."""
-    updated = [
-        replace(event, replaced_by_header_id=new.header_id)
-        if (new.code.startswith(("RE_", "AN_")) and event.header_id == new.target_header_id)
-        else event
-        for event in timeline
+    """The timeline with `new` added last and every correction and cancellation applied anew.
+
+    They are applied in the order they were sent, not received: a notice that arrives after its
+    own correction is replaced all the same, and only enters the history.
+    """
+    events = [*timeline, new]
+    by_header = {event.header_id: event for event in events}
+    replaced_by: dict[str, str] = {}
+    followers = [e for e in events if e.code.startswith(("RE_", "AN_")) and e.target_header_id]
+    for follower in sorted(followers, key=lambda e: e.message_timestamp):
+        target = follower.target_header_id
+        # A sender may cite a notice that a correction has replaced since; the follower then
+        # applies to the correction in force. `seen` stops a chain that cites itself.
+        seen = {follower.header_id}
+        while target in replaced_by and not by_header[replaced_by[target]].is_cancellation:
+            seen.add(target)
+            target = replaced_by[target]
+            if target in seen:
+                break
+        if target in by_header and target not in seen and target not in replaced_by:
+            replaced_by[target] = follower.header_id
+    return [
+        replace(event, replaced_by_header_id=replaced_by.get(event.header_id)) for event in events
     ]
-    updated.append(new)
-    return updated
 
 
 def current_events(timeline: Iterable[TimelineEvent]) -> list[TimelineEvent]:
@@ -136,13 +149,25 @@ def derive_state(timeline: Sequence[TimelineEvent]) -> EpisodeState:
         state = STATE_AFTER.get(event.base_code, state)
     if state is not None:
         return state
-    if any(event.is_cancellation for event in timeline):
+    if any(event.code.removeprefix("AN_") in ADMISSIONS for event in timeline):
         return EpisodeState.CANCELLED  # the admission itself was entered in error
-    return EpisodeState.ADMITTED  # known so far only from a plan: the stay is ongoing
+    return EpisodeState.ADMITTED  # known so far only from a plan or a cancelled follow-up
+
+
+def admitted_at(timeline: Sequence[TimelineEvent]) -> datetime | None:
+    """When the stay began, by the admission notice in force (a correction moves it)."""
+    admissions = [e for e in current_events(timeline) if e.base_code in ADMISSIONS]
+    return admissions[-1].occurred_at if admissions else None
+
+
+def discharged_at(timeline: Sequence[TimelineEvent]) -> datetime | None:
+    """When the stay ended, by the discharge or death in force (a cancellation reopens it)."""
+    endings = [e for e in current_events(timeline) if e.base_code in ENDINGS]
+    return endings[-1].occurred_at if endings else None
 
 
 def latest_notice(timeline: Sequence[TimelineEvent]) -> TimelineEvent | None:
-    """The newest HospitalNotification in force, by arrival: the only one a correction may follow."""
+    """The newest notice in force, by when it was sent: the only one a correction may follow."""
     notices = [
         e
         for e in timeline

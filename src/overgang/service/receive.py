@@ -15,12 +15,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from overgang.domain.episode import (
-    ADMISSIONS,
     TimelineEvent,
     UnknownActivity,
     add_event,
+    admitted_at,
+    current_events,
     derive_state,
+    discharged_at,
     event_time,
+    latest_notice,
     notification_code,
 )
 from overgang.domain.issues import Issue, medcom_issue
@@ -97,17 +100,16 @@ def receive_message(
         message_timestamp=message.timestamp,
         target_header_id=message.provenance.follows_header_id,
     )
-    issues = list(message.warnings) + _chain_warnings(event, timeline)
-    timeline_rows = {row.header_id: row for row in timeline}
-    new_timeline = add_event([_as_event(row) for row in timeline], event)
-    for updated in new_timeline[:-1]:
-        timeline_rows[updated.header_id].replaced_by_header_id = updated.replaced_by_header_id
+    old_timeline = [_as_event(row) for row in timeline]
+    issues = list(message.warnings) + _chain_warnings(event, old_timeline)
+    new_timeline = add_event(old_timeline, event)
+    for row, updated in zip(timeline, new_timeline[:-1], strict=True):
+        row.replaced_by_header_id = updated.replaced_by_header_id
 
     _update_episode(
         episode,
         message=message,
-        code=code,
-        state=derive_state(new_timeline),
+        timeline=new_timeline,
         municipality=municipality,
         now=now,
     )
@@ -135,6 +137,7 @@ def receive_message(
             code=code,
             header_id=message.header_id,
             target_header_id=event.target_header_id,
+            replaced_by_header_id=new_timeline[-1].replaced_by_header_id,
             occurred_at=event.occurred_at,
             message_timestamp=message.timestamp,
             details=_event_details(message),
@@ -201,12 +204,14 @@ def _receiving_municipality(*, session: Session, message: InboundMessage) -> Org
 def _match_episode(
     *, session: Session, message: InboundMessage, caller: Caller, now: datetime
 ) -> tuple[Episode, list[EpisodeEvent]]:
-    keys = message.encounter.episode_keys
-    matches = episode_store.find_episodes_by_keys(session=session, keys=keys)
-    if matches:
-        episode = matches[0]  # keys are ordered local first, so the local match wins
-        if episode.cpr != message.cpr:
-            raise Conflict("the episode identifier belongs to an episode of another citizen")
+    keys = list(dict.fromkeys(message.encounter.episode_keys))
+    held = episode_store.find_episodes_by_keys(session=session, keys=keys)
+    # Any identifier of the message that names another citizen's episode is a wrong identifier,
+    # even when the preferred one matches: nothing of the message may be stored.
+    if any(episode.cpr != message.cpr for _, episode in held):
+        raise Conflict("the episode identifier belongs to an episode of another citizen")
+    if held:
+        episode = held[0][1]  # keys are ordered local first, so the local match wins
         timeline = episode_store.episode_events(session=session, episode_id=episode.id)
     else:
         episode = Episode(
@@ -220,16 +225,10 @@ def _match_episode(
         )
         session.add(episode)
         timeline = []
-    known = (
-        {
-            (row.system, row.value)
-            for row in episode_store.episode_identifiers(session=session, episode_id=episode.id)
-        }
-        if matches
-        else set()
-    )
+    # A key held by another episode of the citizen stays there: identifiers are unique.
+    held_keys = {key for key, _ in held}
     for key in keys:
-        if (key.system, key.value) not in known:
+        if key not in held_keys:
             session.add(
                 EpisodeIdentifier(episode_id=episode.id, system=key.system, value=key.value)
             )
@@ -252,18 +251,20 @@ def _event_code(message: InboundMessage, timeline: list[EpisodeEvent]) -> str:
         raise Unprocessable(str(error)) from None
 
 
-def _chain_warnings(event: TimelineEvent, timeline: list[EpisodeEvent]) -> list[Issue]:
+def _chain_warnings(event: TimelineEvent, timeline: list[TimelineEvent]) -> list[Issue]:
+    """MedCom's chain rules, broken by the sender: worth telling, never worth losing the message."""
     target = event.target_header_id
-    if target and event.code[:3] in ("RE_", "AN_") and all(r.header_id != target for r in timeline):
-        return [
-            medcom_issue(
-                "informational",
-                "the message follows a MessageHeader Overgang has not received",
-                expression="Provenance.entity.what",
-                severity="warning",
-            )
-        ]
-    return []
+    if not target or not event.code.startswith(("RE_", "AN_")):
+        return []
+    if all(e.header_id != target for e in timeline):
+        text = "the message follows a MessageHeader Overgang has not received"
+    elif (latest := latest_notice(timeline)) is not None and latest.header_id != target:
+        text = "a correction or cancellation must follow the latest notice of the episode"
+    else:
+        return []
+    return [
+        medcom_issue("informational", text, expression="Provenance.entity.what", severity="warning")
+    ]
 
 
 def _as_event(row: EpisodeEvent) -> TimelineEvent:
@@ -281,22 +282,21 @@ def _update_episode(
     episode: Episode,
     *,
     message: InboundMessage,
-    code: str,
-    state: str,
+    timeline: list[TimelineEvent],
     municipality: Organisation,
     now: datetime,
 ) -> None:
-    encounter = message.encounter
-    episode.state = state
+    """The episode as its timeline gives it; `timeline` ends with this message's event."""
+    in_force = current_events(timeline)
+    episode.state = derive_state(timeline)
     episode.municipality_organisation_id = municipality.id
-    episode.encounter_class = encounter.encounter_class
-    base = code.removeprefix("RE_")
-    if base in ADMISSIONS and encounter.period_start is not None:
-        episode.admitted_at = encounter.period_start
-    if base in ("SLHJ", "MORS", "discharge-handover") and encounter.period_end is not None:
-        episode.discharged_at = encounter.period_end
+    # A late message tells of an earlier moment: the class follows the newest event in force.
+    if in_force and in_force[-1].header_id == timeline[-1].header_id:
+        episode.encounter_class = message.encounter.encounter_class
+    episode.admitted_at = admitted_at(timeline)
+    episode.discharged_at = discharged_at(timeline)
     if message.kind is MessageKind.DISCHARGE_PLAN:
-        episode.planned_discharge_at = encounter.period_end
+        episode.planned_discharge_at = message.encounter.period_end
     if message.content is not None:
         episode.content = message.content.to_json()
     episode.updated_at = now

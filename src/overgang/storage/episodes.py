@@ -12,8 +12,10 @@ from overgang.domain.messages import EpisodeKey
 from overgang.storage.models import Episode, EpisodeEvent, EpisodeIdentifier, ReceivedMessage
 
 
-def find_episodes_by_keys(*, session: Session, keys: Sequence[EpisodeKey]) -> list[Episode]:
-    """Episodes holding any of the keys, in the order of the keys that matched them."""
+def find_episodes_by_keys(
+    *, session: Session, keys: Sequence[EpisodeKey]
+) -> list[tuple[EpisodeKey, Episode]]:
+    """The keys already held by an episode, each with that episode, in the order of `keys`."""
     if not keys:
         return []
     rows = session.execute(
@@ -24,14 +26,11 @@ def find_episodes_by_keys(*, session: Session, keys: Sequence[EpisodeKey]) -> li
                 [(key.system, key.value) for key in keys]
             )
         )
+        # Messages about one episode take turns: each reads the timeline the other committed.
+        .with_for_update(of=Episode)
     ).all()
-    by_key = {(system, value): episode for system, value, episode in rows}
-    found: list[Episode] = []
-    for key in keys:
-        episode = by_key.get((key.system, key.value))
-        if episode is not None and episode not in found:
-            found.append(episode)
-    return found
+    by_key = {EpisodeKey(system=system, value=value): episode for system, value, episode in rows}
+    return [(key, by_key[key]) for key in keys if key in by_key]
 
 
 def find_episode_by_identifier_value(*, session: Session, value: str) -> Episode | None:
