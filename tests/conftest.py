@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from overgang.api.app import create_app
 from overgang.config import Settings
@@ -43,18 +43,27 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
+    """A database of this test run's own on the PostgreSQL server, dropped at the end.
+
+    Its own database, so that test runs side by side on one server never reset each other.
+    """
     if not POSTGRES_URL:
         pytest.skip(
             "PostgreSQL tests need OVERGANG_TEST_POSTGRES_URL (see scripts/test-postgres.sh)"
         )
-    engine = create_engine(POSTGRES_URL)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    upgrade_database(POSTGRES_URL)
-    return POSTGRES_URL
+    server = make_url(POSTGRES_URL)
+    name = f"{server.database}_{os.getpid()}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    upgrade_database(url)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _emptied(url: str) -> str:

@@ -17,9 +17,12 @@ class OvergangError(Exception):
     title = "Internal error"
     issue_code = "exception"  # FHIR issue-type for the OperationOutcome form
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, subject: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        # What the error is about, in domain words ("sender", "receiver", "bundle-id",
+        # "episode-identifier"); each transport names the element its own way.
+        self.subject = subject
 
 
 class Unauthenticated(OvergangError):

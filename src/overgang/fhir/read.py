@@ -23,11 +23,17 @@ from overgang.domain.messages import (
     ProvenanceStep,
 )
 from overgang.fhir import codes
-from overgang.fhir.acknowledgement import AcknowledgedMessage
+from overgang.fhir.acknowledgement import (
+    MSG_RECEIVER_UNABLE_TO_RECEIVE_MSG_TYPE,
+    MSG_VALUESET_VALUE_UNKNOWN,
+    AcknowledgedMessage,
+)
 from overgang.fhir.bundle import BundleIndex, Resource
 from overgang.fhir.content import ContentError, extract_discharge_content
 from overgang.fhir.validate import (
+    bundle_shape_issues,
     nesting_depth_exceeds,
+    unresolved_references,
     validate_with_fhir_resources,
 )
 from overgang.fhir.xml import XmlNotAccepted, fhir_xml_to_json
@@ -63,9 +69,14 @@ def decode_body(body: bytes, content_type: str, *, max_depth: int) -> dict[str, 
     elif media_type in ("application/fhir+json", "application/json", ""):
         try:
             document = orjson.loads(body)
-        except orjson.JSONDecodeError:
+        except orjson.JSONDecodeError as error:
+            # orjson stops at 1024 levels; that body is refused for its depth, not its syntax.
+            too_deep = "depth limit" in error.msg
             raise MessageRejected(
-                [medcom_issue("structure", "the body is not well-formed JSON")], status=400
+                [_too_deep(max_depth)]
+                if too_deep
+                else [medcom_issue("structure", "the body is not well-formed JSON")],
+                status=400,
             ) from None
     else:
         raise MessageRejected(
@@ -77,24 +88,39 @@ def decode_body(body: bytes, content_type: str, *, max_depth: int) -> dict[str, 
             [medcom_issue("structure", "the body is not a FHIR resource")], status=400
         )
     if nesting_depth_exceeds(document, max_depth):
-        raise MessageRejected(
-            [medcom_issue("too-costly", f"the body nests deeper than {max_depth} levels")],
-            status=400,
-        )
+        raise MessageRejected([_too_deep(max_depth)], status=400)
+    # Every reader indexes the entries, so a Bundle whose entries are not objects stops here.
+    shape_issues = bundle_shape_issues(document)
+    if shape_issues:
+        raise MessageRejected(shape_issues, status=400)
     return document
+
+
+def _too_deep(max_depth: int) -> Issue:
+    return medcom_issue("too-costly", f"the body nests deeper than {max_depth} levels")
 
 
 def read_message(
     document: dict[str, Any], *, now: datetime, max_future_skew: timedelta
 ) -> ReadMessage:
     """Validate a hospital's message Bundle and reduce it to an InboundMessage."""
-    if document.get("resourceType") != "Bundle" or document.get("type") != "message":
+    if document.get("resourceType") != "Bundle":
         raise MessageRejected(
-            [medcom_issue("structure", "expected a Bundle of type 'message'", expression="Bundle")],
+            [medcom_issue("structure", "the resource must be a Bundle", expression="Bundle")],
+            status=400,
+        )
+    if document.get("type") != "message":
+        raise MessageRejected(
+            [medcom_issue("value", "Bundle.type must be 'message'", expression="Bundle.type")],
             status=400,
         )
     index = BundleIndex(document)
-    header = index.entries[0] if index.entries else {}
+    if not index.entries:
+        raise MessageRejected(
+            [medcom_issue("required", "the Bundle has no entries", expression="Bundle.entry")],
+            status=400,
+        )
+    header = index.entries[0]
     if header.get("resourceType") != "MessageHeader":
         raise MessageRejected(
             [
@@ -109,7 +135,8 @@ def read_message(
     envelope = _envelope(header, index)
     issues = validate_with_fhir_resources(document)
     if issues:
-        raise MessageRejected(issues, envelope=envelope)
+        # Not valid FHIR R4: a malformed request (400), unlike a MedCom rule it breaks (422).
+        raise MessageRejected(issues, envelope=envelope, status=400)
     reader = _Reader(document, index, header)
     message = reader.read(now=now, max_future_skew=max_future_skew)
     blocking = [issue for issue in reader.issues if issue.is_blocking]
@@ -129,17 +156,19 @@ def read_message(
 
 
 def _envelope(header: Resource, index: BundleIndex) -> AcknowledgedMessage | None:
+    # Runs before the Bundle is validated, so every element may have the wrong shape.
     header_id = header.get("id")
-    if not isinstance(header_id, str):
+    if not isinstance(header_id, str) or not header_id:
         return None
     sender = index.resolve(header.get("sender")) or {}
-    if not isinstance(sender.get("id"), str):
+    if sender.get("resourceType") != "Organization" or not isinstance(sender.get("id"), str):
         return None  # an acknowledgement must name the sender's Organization entry
-    source = header.get("source") or {}
+    source = header.get("source")
+    endpoint = source.get("endpoint") if isinstance(source, dict) else None
     return AcknowledgedMessage(
         header_id=header_id,
         sender_organization=sender,
-        source_endpoint=str(source.get("endpoint") or ""),
+        source_endpoint=endpoint if isinstance(endpoint, str) else "",
         new_provenance=_new_provenance(header_id, index),
     )
 
@@ -147,8 +176,11 @@ def _envelope(header: Resource, index: BundleIndex) -> AcknowledgedMessage | Non
 def _new_provenance(header_id: str, index: BundleIndex) -> Resource | None:
     """The Provenance whose target is this message's own MessageHeader (entry order means nothing)."""
     for provenance in index.of_type("Provenance"):
-        for target in provenance.get("target") or []:
-            reference = str((target or {}).get("reference") or "")
+        targets = provenance.get("target")
+        for target in targets if isinstance(targets, list) else []:
+            reference = target.get("reference") if isinstance(target, dict) else None
+            if not isinstance(reference, str):
+                continue
             if reference == f"MessageHeader/{header_id}" or reference.endswith(
                 f"/MessageHeader/{header_id}"
             ):
@@ -184,6 +216,13 @@ class _Reader:
             medcom_issue("informational", text, expression=expression, severity="warning")
         )
 
+    def path(self, resource: Resource) -> str:
+        """The FHIRPath of an entry's resource, so an issue names which of several it is."""
+        position = next(
+            (i for i, entry in enumerate(self.index.entries) if entry is resource), None
+        )
+        return f"Bundle.entry[{position}].resource" if position is not None else "Bundle.entry"
+
     def read(self, *, now: datetime, max_future_skew: timedelta) -> InboundMessage | None:
         kind = self._kind()
         timestamp = self._timestamp(now, max_future_skew)
@@ -205,6 +244,7 @@ class _Reader:
             except ContentError as error:
                 self.error("value", str(error), "Bundle")
         self._id_shape_warnings(bundle_id, header_id)
+        self._reference_issues()
         if (
             kind is None
             or timestamp is None
@@ -244,6 +284,7 @@ class _Reader:
             "not-supported",
             "MessageHeader.eventCoding is not a message kind Overgang accepts",
             "Bundle.entry[0].resource.eventCoding",
+            MSG_RECEIVER_UNABLE_TO_RECEIVE_MSG_TYPE,
         )
         return None
 
@@ -270,7 +311,7 @@ class _Reader:
         sor = gln = None
         for position, identifier in enumerate(organisation.get("identifier") or []):
             system, value = identifier.get("system"), str(identifier.get("value") or "")
-            where = f"Organization/{organisation.get('id')}.identifier[{position}]"
+            where = f"{self.path(organisation)}.identifier[{position}].value"
             if system == codes.SOR_SYSTEM:
                 sor = value
                 if not identifiers.sor_is_well_formed(value):
@@ -311,14 +352,18 @@ class _Reader:
             return None, False
         patient = patients[0]
         deceased = patient.get("deceasedBoolean") is True or "deceasedDateTime" in patient
-        for identifier in patient.get("identifier") or []:
+        for position, identifier in enumerate(patient.get("identifier") or []):
             if identifier.get("system") == codes.CPR_SYSTEM:
                 try:
                     return identifiers.normalise_cpr(str(identifier.get("value") or "")), deceased
                 except identifiers.InvalidIdentifier as error:
-                    self.error("value", str(error), "Patient.identifier", "MSG_CPR_INVALID")
+                    # MedCom's error codes have none for a CPR number: the text says it.
+                    where = f"{self.path(patient)}.identifier[{position}].value"
+                    self.error("value", str(error), where)
                     return None, deceased
-        self.error("required", "the Patient has no CPR identifier", "Patient.identifier")
+        self.error(
+            "required", "the Patient has no CPR identifier", f"{self.path(patient)}.identifier"
+        )
         return None, deceased
 
     def _encounter(self) -> tuple[EncounterFacts | None, Resource]:
@@ -331,38 +376,49 @@ class _Reader:
                 "Bundle.entry[0].resource.focus",
             )
             return None, {}
+        where = self.path(encounter)
         status = encounter.get("status")
         if status not in codes.ENCOUNTER_STATUSES:
             self.error(
-                "code-invalid", "Encounter.status is not an allowed code", "Encounter.status"
+                "code-invalid",
+                "Encounter.status is not an allowed code",
+                f"{where}.status",
+                MSG_VALUESET_VALUE_UNKNOWN,
             )
         encounter_class = (encounter.get("class") or {}).get("code")
         if encounter_class not in codes.ENCOUNTER_CLASSES:
             self.error(
-                "code-invalid", "Encounter.class must be IMP or EMER", "Encounter.class.code"
+                "code-invalid",
+                "Encounter.class must be IMP or EMER",
+                f"{where}.class.code",
+                MSG_VALUESET_VALUE_UNKNOWN,
             )
-        keys = self._episode_keys(encounter)
+        keys = self._episode_keys(encounter, where)
         period = encounter.get("period") or {}
         start, end = (
-            self._datetime(period, "start", "Encounter.period.start", required=True),
-            (self._datetime(period, "end", "Encounter.period.end")),
+            self._datetime(
+                period, "start", f"{where}.period.start", required_as="Encounter.period.start"
+            ),
+            (self._datetime(period, "end", f"{where}.period.end")),
         )
         leave: Resource = {}
-        for extension in encounter.get("extension") or []:
+        leave_where = f"{where}.extension"
+        for position, extension in enumerate(encounter.get("extension") or []):
             if extension.get("url") == codes.MEDCOM_LEAVE_PERIOD_EXTENSION:
                 leave = extension.get("valuePeriod") or {}
+                leave_where = f"{where}.extension[{position}].valuePeriod"
         facts = EncounterFacts(
             status=str(status),
             encounter_class=str(encounter_class),
             episode_keys=keys,
             period_start=start,
             period_end=end,
-            leave_start=self._datetime(leave, "start", "Encounter.extension(leave).start"),
-            leave_end=self._datetime(leave, "end", "Encounter.extension(leave).end"),
+            leave_start=self._datetime(leave, "start", f"{leave_where}.start"),
+            leave_end=self._datetime(leave, "end", f"{leave_where}.end"),
         )
         return facts, encounter
 
-    def _episode_keys(self, encounter: Resource) -> tuple[EpisodeKey, ...]:
+    def _episode_keys(self, encounter: Resource, where: str) -> tuple[EpisodeKey, ...]:
         keys = []
         for item in encounter.get("episodeOfCare") or []:
             identifier = (item or {}).get("identifier") or {}
@@ -374,18 +430,18 @@ class _Reader:
             self.error(
                 "required",
                 "Encounter.episodeOfCare needs an identifier with system and value",
-                "Encounter.episodeOfCare",
+                f"{where}.episodeOfCare",
             )
         # The hospital's own identifier first: it is the preferred key.
         return tuple(sorted(keys, key=lambda key: not key.is_local))
 
     def _datetime(
-        self, holder: Resource, name: str, expression: str, *, required: bool = False
+        self, holder: Resource, name: str, expression: str, *, required_as: str | None = None
     ) -> datetime | None:
         raw = holder.get(name)
         if raw is None:
-            if required:
-                self.error("required", f"{expression} is required", expression)
+            if required_as:
+                self.error("required", f"{required_as} is required", expression)
             return None
         parsed = parse_datetime(raw)
         if parsed is None:
@@ -404,7 +460,9 @@ class _Reader:
         codings = (provenance.get("activity") or {}).get("coding") or []
         activity = next((c.get("code") for c in codings if c.get("code")), None)
         if not isinstance(activity, str):
-            self.error("required", "Provenance.activity needs a code", "Provenance.activity")
+            self.error(
+                "required", "Provenance.activity needs a code", f"{self.path(provenance)}.activity"
+            )
             return None
         entity = (provenance.get("entity") or [None])[0] or {}
         what = str((entity.get("what") or {}).get("reference") or "")
@@ -417,9 +475,24 @@ class _Reader:
         )
 
     def _id_shape_warnings(self, bundle_id: str, header_id: str) -> None:
-        for value, expression in ((bundle_id, "Bundle.id"), (header_id, "MessageHeader.id")):
+        for value, expression in (
+            (bundle_id, "Bundle.id"),
+            (header_id, "Bundle.entry[0].resource.id"),
+        ):
             if value and not identifiers.looks_like_uuid(value):
                 self.warning("the id is not a UUID", expression)
+
+    def _reference_issues(self) -> None:
+        """References that resolve to no entry, unless a more specific issue already names them."""
+        named = tuple(
+            f"{issue.expression}{boundary}"
+            for issue in self.issues
+            if issue.expression
+            for boundary in (".", "[")
+        )
+        for issue in unresolved_references(self.document, self.index):
+            if not (issue.expression or "").startswith(named):
+                self.issues.append(issue)
 
 
 def _is_primary(destination: Resource) -> bool:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.resource import Resource
 from pydantic import ValidationError
 
 from overgang.domain.issues import Issue, medcom_issue
@@ -33,6 +35,37 @@ def nesting_depth_exceeds(document: Any, limit: int) -> bool:
     return False
 
 
+def bundle_shape_issues(document: dict[str, Any]) -> list[Issue]:
+    """A Bundle's `entry` must be a list of objects whose `resource`, if any, is an object.
+
+    Checked before anything indexes the entries, which assumes that much.
+    """
+    if document.get("resourceType") != "Bundle" or "entry" not in document:
+        return []
+    entries = document["entry"]
+    if not isinstance(entries, list):
+        return [medcom_issue("structure", "Bundle.entry must be a list", expression="Bundle.entry")]
+    issues = []
+    for position, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            issues.append(
+                medcom_issue(
+                    "structure",
+                    "an entry must be an object",
+                    expression=f"Bundle.entry[{position}]",
+                )
+            )
+        elif "resource" in entry and not isinstance(entry["resource"], dict):
+            issues.append(
+                medcom_issue(
+                    "structure",
+                    "an entry's resource must be an object",
+                    expression=f"Bundle.entry[{position}].resource",
+                )
+            )
+    return issues[:MAX_REPORTED_ERRORS]
+
+
 def fhirpath(location: tuple[int | str, ...], root: str = "Bundle") -> str:
     path = root
     for part in location:
@@ -42,16 +75,18 @@ def fhirpath(location: tuple[int | str, ...], root: str = "Bundle") -> str:
 
 def validate_with_fhir_resources(document: dict[str, Any]) -> list[Issue]:
     """Datatype and cardinality checks of the R4 Bundle model."""
-    for index, resource in enumerate(_entry_resources(document)):
-        resource_type = resource.get("resourceType")
-        if not isinstance(resource_type, str) or not _is_known_resource_type(resource_type):
-            return [
-                medcom_issue(
-                    "structure",
-                    "unknown or missing resourceType",
-                    expression=f"Bundle.entry[{index}].resource.resourceType",
-                )
-            ]
+    # fhir.resources raises a bare KeyError on an unknown resourceType: name the entries first.
+    unknown = [
+        medcom_issue(
+            "structure",
+            "unknown or missing resourceType",
+            expression=f"Bundle.entry[{position}].resource.resourceType",
+        )
+        for position, resource in _positioned_resources(document)
+        if not _is_known_resource_type(resource.get("resourceType"))
+    ]
+    if unknown:
+        return unknown[:MAX_REPORTED_ERRORS]
     try:
         Bundle.model_validate(document)
     except ValidationError as error:
@@ -62,25 +97,36 @@ def validate_with_fhir_resources(document: dict[str, Any]) -> list[Issue]:
         ]
     except (KeyError, TypeError, ValueError) as error:
         return [
-            medcom_issue("invalid", f"the Bundle is not valid FHIR R4 ({type(error).__name__})")
+            medcom_issue(
+                "invalid",
+                f"the Bundle is not valid FHIR R4 ({type(error).__name__})",
+                expression="Bundle",
+            )
         ]
     return []
 
 
-def _entry_resources(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for entry in document.get("entry") or []:
+def _positioned_resources(document: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each entry's resource with the entry's own position, so issues point at the right one."""
+    entries = document.get("entry")
+    for position, entry in enumerate(entries if isinstance(entries, list) else []):
         if isinstance(entry, dict) and isinstance(entry.get("resource"), dict):
-            yield entry["resource"]
+            yield position, entry["resource"]
 
 
-def _is_known_resource_type(resource_type: str) -> bool:
-    from fhir.resources.R4B import get_fhir_model_class
+# Abstract bases: fhir.resources knows their classes, but no resource is one of them.
+_ABSTRACT_TYPES = frozenset({"Resource", "DomainResource"})
 
+
+def _is_known_resource_type(resource_type: Any) -> bool:
+    if not isinstance(resource_type, str) or resource_type in _ABSTRACT_TYPES:
+        return False
     try:
-        get_fhir_model_class(resource_type)
+        model = get_fhir_model_class(resource_type)
     except (KeyError, ValueError):
         return False
-    return True
+    # Datatypes (HumanName, Element, ...) have model classes too, but are not resources.
+    return isinstance(model, type) and issubclass(model, Resource)
 
 
 def unresolved_references(document: dict[str, Any], index: BundleIndex) -> list[Issue]:
@@ -90,7 +136,7 @@ def unresolved_references(document: dict[str, Any], index: BundleIndex) -> list[
     this Bundle, so they are left out.
     """
     issues = []
-    for position, resource in enumerate(_entry_resources(document)):
+    for position, resource in _positioned_resources(document):
         if resource.get("resourceType") == "Provenance":
             continue
         for path, reference in _references(resource, f"Bundle.entry[{position}].resource"):

@@ -13,6 +13,7 @@ from overgang.config import Settings
 from overgang.domain.issues import Issue, medcom_issue
 from overgang.errors import OvergangError
 from overgang.fhir.acknowledgement import (
+    MSG_RECEIVER_IDENTIFIER_UNKNOWN,
     AcknowledgedMessage,
     Responder,
     ResponseCode,
@@ -78,8 +79,7 @@ def process_message(
             sessions=sessions, caller=caller, message=read.message, raw=lambda _: raw, now=now
         )
     except OvergangError as error:
-        issue = medcom_issue(error.issue_code, error.detail)
-        return _refusal(error.status, [issue], read.envelope, responder, now)
+        return _refusal(error.status, [_issue_for(error)], read.envelope, responder, now)
     acknowledgement = build_acknowledgement(
         acknowledged=read.envelope,
         responder=responder,
@@ -89,6 +89,25 @@ def process_message(
     )
     return ProcessOutcome(
         status=200, resource=acknowledgement, receipt=receipt, kind=read.message.kind.value
+    )
+
+
+# Where, in a message Bundle, the subject of a service-level refusal sits (and its MedCom code).
+ELEMENT_OF_SUBJECT = {
+    "sender": ("Bundle.entry[0].resource.sender", None),
+    "receiver": (
+        "Bundle.entry[0].resource.destination[0].receiver",
+        MSG_RECEIVER_IDENTIFIER_UNKNOWN,
+    ),
+    "bundle-id": ("Bundle.id", None),
+    "episode-identifier": ("Encounter.episodeOfCare.identifier", None),
+}
+
+
+def _issue_for(error: OvergangError) -> Issue:
+    expression, medcom_code = ELEMENT_OF_SUBJECT.get(error.subject or "", (None, None))
+    return medcom_issue(
+        error.issue_code, error.detail, expression=expression, medcom_code=medcom_code
     )
 
 

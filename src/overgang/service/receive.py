@@ -72,7 +72,9 @@ def receive_message(
     """Store and route one validated message, or answer a resend with the original answer."""
     caller.require_hospital()
     if message.sender.sor != caller.sor:
-        raise Forbidden("the MessageHeader sender's SOR is not the calling hospital's")
+        raise Forbidden(
+            "the MessageHeader sender's SOR is not the calling hospital's", subject="sender"
+        )
     seen, bundle_reused = episode_store.find_received_message(
         session=session, header_id=message.header_id, bundle_id=message.bundle_id
     )
@@ -87,7 +89,8 @@ def receive_message(
         )
     if bundle_reused is not None:
         raise Conflict(
-            "Bundle.id was already used by another message; a new message needs a new id"
+            "Bundle.id was already used by another message; a new message needs a new id",
+            subject="bundle-id",
         )
     municipality = _receiving_municipality(session=session, message=message)
 
@@ -197,7 +200,9 @@ def _receiving_municipality(*, session: Session, message: InboundMessage) -> Org
     if organisation is None and receiver.gln:
         organisation = partners.find_organisation_by_gln(session=session, gln=receiver.gln)
     if organisation is None or organisation.kind != "municipality":
-        raise Unprocessable("the primary receiver is not a registered municipality")
+        raise Unprocessable(
+            "the primary receiver is not a registered municipality", subject="receiver"
+        )
     return organisation
 
 
@@ -209,7 +214,10 @@ def _match_episode(
     # Any identifier of the message that names another citizen's episode is a wrong identifier,
     # even when the preferred one matches: nothing of the message may be stored.
     if any(episode.cpr != message.cpr for _, episode in held):
-        raise Conflict("the episode identifier belongs to an episode of another citizen")
+        raise Conflict(
+            "the episode identifier belongs to an episode of another citizen",
+            subject="episode-identifier",
+        )
     if held:
         episode = held[0][1]  # keys are ordered local first, so the local match wins
         timeline = episode_store.episode_events(session=session, episode_id=episode.id)
