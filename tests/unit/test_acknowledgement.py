@@ -10,20 +10,26 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 from overgang.domain.issues import MEDCOM_ERROR_SYSTEM, Issue, medcom_issue
 from overgang.fhir.acknowledgement import (
-    ACTIVITY_CODES_SYSTEM,
     BASE_URL,
     BUNDLE_PROFILE,
-    EVENT_CODES_SYSTEM,
-    GLN_SYSTEM,
     HEADER_PROFILE,
     MEDCOM_ERROR_CODES,
     MSG_VALUESET_VALUE_UNKNOWN,
     OPERATION_OUTCOME_PROFILE,
-    SOR_SYSTEM,
     AcknowledgedMessage,
     Responder,
     build_acknowledgement,
     build_operation_outcome,
+)
+from overgang.fhir.codes import (
+    GLN_SYSTEM,
+    SOR_SYSTEM,
+)
+from overgang.fhir.codes import (
+    MEDCOM_ACTIVITY_SYSTEM as ACTIVITY_CODES_SYSTEM,
+)
+from overgang.fhir.codes import (
+    MEDCOM_EVENT_SYSTEM as EVENT_CODES_SYSTEM,
 )
 
 # The sender Organization and new Provenance of MedCom's STIN example (HospitalNotification 3.0.2,

@@ -17,6 +17,7 @@ from typing import Any, Final, Literal
 from uuid import uuid4
 
 from overgang.domain.issues import MEDCOM_ERROR_SYSTEM, Issue
+from overgang.fhir import codes
 
 __all__ = [
     "MEDCOM_ERROR_CODES",
@@ -31,22 +32,6 @@ Json = dict[str, Any]
 ResponseCode = Literal["ok", "transient-error", "fatal-error"]
 
 BASE_URL: Final = "https://fhir.overgang.dk/"
-
-EVENT_CODES_SYSTEM: Final = (
-    "http://medcomfhir.dk/ig/terminology/CodeSystem/medcom-messaging-eventCodes"
-)
-ACTIVITY_CODES_SYSTEM: Final = (
-    "http://medcomfhir.dk/ig/terminology/CodeSystem/medcom-messaging-activityCodes"
-)
-DESTINATION_USE_SYSTEM: Final = (
-    "http://medcomfhir.dk/ig/terminology/CodeSystem/medcom-messaging-destinationUse"
-)
-DESTINATION_USE_EXTENSION: Final = (
-    "http://medcomfhir.dk/ig/messaging/StructureDefinition/medcom-messaging-destinationUseExtension"
-)
-SOR_SYSTEM: Final = "urn:oid:1.2.208.176.1.1"
-# The GLN system that HospitalNotification 3.0.x and MedCom's acknowledgement examples carry.
-GLN_SYSTEM: Final = "https://www.gs1.org/gln"
 
 _ACK_IG: Final = "http://medcomfhir.dk/ig/acknowledgement/StructureDefinition/"
 _MESSAGING_IG: Final = "http://medcomfhir.dk/ig/messaging/StructureDefinition/"
@@ -152,7 +137,9 @@ def build_acknowledgement(
         "target": [{"reference": f"MessageHeader/{header_id}"}],
         "occurredDateTime": timestamp,
         "recorded": timestamp,
-        "activity": {"coding": [{"system": ACTIVITY_CODES_SYSTEM, "code": "acknowledgement"}]},
+        "activity": {
+            "coding": [{"system": codes.MEDCOM_ACTIVITY_SYSTEM, "code": "acknowledgement"}]
+        },
         # The agent is whoever performs the activity (MedComMessagingProvenance.agent.who), i.e.
         # Overgang; MedCom's examples point at the other party, which we do not copy.
         "agent": [{"who": {"reference": f"Organization/{own_org_id}"}}],
@@ -244,13 +231,16 @@ def _message_header(
                 ("Response", response_code),
             ],
         ),
-        "eventCoding": {"system": EVENT_CODES_SYSTEM, "code": "acknowledgement-message"},
+        "eventCoding": {"system": codes.MEDCOM_EVENT_SYSTEM, "code": "acknowledgement-message"},
         "destination": [
             {
                 "extension": [
                     {
-                        "url": DESTINATION_USE_EXTENSION,
-                        "valueCoding": {"system": DESTINATION_USE_SYSTEM, "code": "primary"},
+                        "url": codes.MEDCOM_DESTINATION_USE_EXTENSION,
+                        "valueCoding": {
+                            "system": codes.MEDCOM_DESTINATION_USE_SYSTEM,
+                            "code": "primary",
+                        },
                     }
                 ],
                 # Replies go to where the message came from, not to the sender's SOR as such.
@@ -267,8 +257,8 @@ def _message_header(
 def _own_organization(*, responder: Responder, id: str) -> Json:
     identifiers: list[Json] = []
     if responder.gln:
-        identifiers.append({"system": GLN_SYSTEM, "value": responder.gln})
-    identifiers.append({"system": SOR_SYSTEM, "value": responder.sor})
+        identifiers.append({"system": codes.GLN_SYSTEM, "value": responder.gln})
+    identifiers.append({"system": codes.SOR_SYSTEM, "value": responder.sor})
     rows = [("SOR", responder.sor), ("GLN", responder.gln or "-"), ("Name", responder.name)]
     return {
         "resourceType": "Organization",

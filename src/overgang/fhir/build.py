@@ -35,11 +35,7 @@ _PROFILES: Final = {
     "Organization": _MESSAGING + "medcom-messaging-organization",
     "Provenance": _MESSAGING + "medcom-messaging-provenance",
 }
-DESTINATION_USE_SYSTEM: Final = (
-    "http://medcomfhir.dk/ig/terminology/CodeSystem/medcom-messaging-destinationUse"
-)
 ACT_CODE_SYSTEM: Final = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
-GLN_SYSTEM: Final = "https://www.gs1.org/gln"  # the one HospitalNotification 3.0.x carries
 
 
 def build_message_bundle(
@@ -115,7 +111,7 @@ def _organisation(
         raise ValueError(f"the {role} needs a SOR code: MedCom addresses by SOR")
     identifiers = [{"system": codes.SOR_SYSTEM, "value": organisation.sor}]
     if organisation.gln:
-        identifiers.append({"system": GLN_SYSTEM, "value": organisation.gln})
+        identifiers.append({"system": codes.GLN_SYSTEM, "value": organisation.gln})
     resource: Json = {
         "resourceType": "Organization",
         "id": entries.id_for(f"Organization/{role}"),
@@ -154,7 +150,10 @@ def _header(message: InboundMessage, *, sender: _Party, receiver: _Party, focus:
                 "extension": [
                     {
                         "url": codes.MEDCOM_DESTINATION_USE_EXTENSION,
-                        "valueCoding": {"system": DESTINATION_USE_SYSTEM, "code": "primary"},
+                        "valueCoding": {
+                            "system": codes.MEDCOM_DESTINATION_USE_SYSTEM,
+                            "code": "primary",
+                        },
                     }
                 ],
                 "endpoint": destination_endpoint,

@@ -1,4 +1,4 @@
-"""Reading an inbound message Bundle: bytes in, validated plain facts out.
+"""Reading an inbound message Bundle: FHIR JSON in, validated plain facts out.
 
 `read_message` runs every check before anything is stored and raises `MessageRejected` with
 all the blocking issues it found; oddities that MedCom's own traffic has come back as warnings.
@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-
-import orjson
 
 from overgang.domain import identifiers
 from overgang.domain.issues import Issue, medcom_issue
@@ -30,25 +28,8 @@ from overgang.fhir.acknowledgement import (
 )
 from overgang.fhir.bundle import BundleIndex, Resource
 from overgang.fhir.content import ContentError, extract_discharge_content
-from overgang.fhir.validate import (
-    bundle_shape_issues,
-    nesting_depth_exceeds,
-    unresolved_references,
-    validate_with_fhir_resources,
-)
-from overgang.fhir.xml import XmlNotAccepted, fhir_xml_to_json
-
-
-class MessageRejected(Exception):
-    """The message cannot be accepted; `envelope` is set when there is enough to acknowledge."""
-
-    def __init__(
-        self, issues: list[Issue], *, envelope: AcknowledgedMessage | None = None, status: int = 422
-    ) -> None:
-        super().__init__("; ".join(issue.diagnostics for issue in issues))
-        self.issues = issues
-        self.envelope = envelope
-        self.status = status
+from overgang.fhir.decode import MessageRejected
+from overgang.fhir.validate import unresolved_references, validate_with_fhir_resources
 
 
 @dataclass(frozen=True)
@@ -56,48 +37,6 @@ class ReadMessage:
     message: InboundMessage
     envelope: AcknowledgedMessage
     document: dict[str, Any]
-
-
-def decode_body(body: bytes, content_type: str, *, max_depth: int) -> dict[str, Any]:
-    """Parse a JSON or XML FHIR body into the FHIR JSON form."""
-    media_type = content_type.split(";", maxsplit=1)[0].strip().lower()
-    if media_type in ("application/fhir+xml", "application/xml", "text/xml"):
-        try:
-            document = fhir_xml_to_json(body, max_depth=max_depth)
-        except XmlNotAccepted as error:
-            raise MessageRejected([medcom_issue("structure", str(error))], status=400) from None
-    elif media_type in ("application/fhir+json", "application/json", ""):
-        try:
-            document = orjson.loads(body)
-        except orjson.JSONDecodeError as error:
-            # orjson stops at 1024 levels; that body is refused for its depth, not its syntax.
-            too_deep = "depth limit" in error.msg
-            raise MessageRejected(
-                [_too_deep(max_depth)]
-                if too_deep
-                else [medcom_issue("structure", "the body is not well-formed JSON")],
-                status=400,
-            ) from None
-    else:
-        raise MessageRejected(
-            [medcom_issue("not-supported", f"content type '{media_type}' is not accepted")],
-            status=415,
-        )
-    if not isinstance(document, dict):
-        raise MessageRejected(
-            [medcom_issue("structure", "the body is not a FHIR resource")], status=400
-        )
-    if nesting_depth_exceeds(document, max_depth):
-        raise MessageRejected([_too_deep(max_depth)], status=400)
-    # Every reader indexes the entries, so a Bundle whose entries are not objects stops here.
-    shape_issues = bundle_shape_issues(document)
-    if shape_issues:
-        raise MessageRejected(shape_issues, status=400)
-    return document
-
-
-def _too_deep(max_depth: int) -> Issue:
-    return medcom_issue("too-costly", f"the body nests deeper than {max_depth} levels")
 
 
 def read_message(

@@ -8,7 +8,7 @@ from typing import Any
 from overgang.domain.issues import medcom_issue
 from overgang.fhir import codes
 from overgang.fhir.bundle import BundleIndex
-from overgang.fhir.read import MessageRejected
+from overgang.fhir.decode import MessageRejected
 from overgang.fhir.validate import validate_with_fhir_resources
 
 RESPONSE_CODES = frozenset({"ok", "transient-error", "fatal-error"})

@@ -20,7 +20,8 @@ from overgang.fhir.acknowledgement import (
     build_acknowledgement,
     build_operation_outcome,
 )
-from overgang.fhir.read import MessageRejected, decode_body, read_message
+from overgang.fhir.decode import MessageRejected, decode_body
+from overgang.fhir.read import read_message
 from overgang.fhir.read_ack import InboundAcknowledgement, is_acknowledgement, read_acknowledgement
 from overgang.service.caller import Caller
 from overgang.service.inbox import acknowledge_by_header
