@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     name: str = "Overgang"
     public_base_url: str = "https://fhir.overgang.dk"
 
+    checklist_dir: Path | None = Field(
+        default=None,
+        description="A directory of checklist files; by default the agreed ones in schemas/checklists.",
+    )
     max_body_bytes: int = 5 * 1024 * 1024
     max_json_depth: int = 64
     max_future_skew_seconds: int = 300

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from overgang.checklist import default_checklist_dir, load_checklists
 from overgang.config import Settings
 from overgang.service.caller import authenticate
 from overgang.service.process import process_message
@@ -45,6 +46,7 @@ def test_concurrent_messages_get_gapless_inbox_numbers_and_a_race_is_taken_once(
             body=raw,
             content_type="application/fhir+json",
             settings=settings,
+            checklists=load_checklists(default_checklist_dir()),
             now=datetime.now(UTC),
         ).status
 

@@ -14,6 +14,7 @@ from overgang import __version__
 from overgang.api import episode_routes, event_routes, fhir_routes, health_routes, inbox_routes
 from overgang.api.errors import install_error_handlers
 from overgang.api.schemas import Problem
+from overgang.checklist import default_checklist_dir, load_checklists
 from overgang.config import Settings
 from overgang.logs import request_id_var
 from overgang.storage.db import create_db_engine, session_factory
@@ -52,6 +53,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    # A checklist file that breaks its schema stops the start-up, naming the file and the item.
+    app.state.checklists = load_checklists(settings.checklist_dir or default_checklist_dir())
     install_error_handlers(app)
     app.middleware("http")(_request_context)
     for module in (fhir_routes, event_routes, inbox_routes, episode_routes, health_routes):

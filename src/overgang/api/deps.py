@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
+from overgang.checklist import ChecklistCatalog
 from overgang.config import Settings
 from overgang.errors import Unauthenticated
 from overgang.logs import request_id_var
@@ -31,6 +32,11 @@ def get_sessions(request: Request) -> sessionmaker[Session]:
     return sessions
 
 
+def get_checklists(request: Request) -> ChecklistCatalog:
+    checklists: ChecklistCatalog = request.app.state.checklists
+    return checklists
+
+
 def get_caller(
     request: Request,
     sessions: Annotated[sessionmaker[Session], Depends(get_sessions)],
@@ -50,5 +56,6 @@ def get_audit_context() -> AuditContext:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
+ChecklistsDep = Annotated[ChecklistCatalog, Depends(get_checklists)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
 AuditDep = Annotated[AuditContext, Depends(get_audit_context)]

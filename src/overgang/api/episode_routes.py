@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
 
-from overgang.api.deps import AuditDep, CallerDep, SessionsDep
+from overgang.api.deps import AuditDep, CallerDep, ChecklistsDep, SessionsDep
 from overgang.api.errors import problem_responses
-from overgang.api.schemas import EpisodeOut
-from overgang.service import episodes
+from overgang.api.schemas import ChecklistOut, EpisodeOut, PreflightOut, ReadinessIn
+from overgang.checklist import ChecklistResult
+from overgang.service import episodes, readiness
 from overgang.storage.db import transaction
 
 router = APIRouter(prefix="/api/v1/episodes", tags=["Episodes"])
@@ -59,4 +61,86 @@ def get_episode(episode: str, caller: CallerDep, sessions: SessionsDep, audit: A
             for message in view.inbox_messages
         ],
         "content": record.content,
+        "readiness": None
+        if record.readiness_answered_at is None
+        else {
+            "ready": record.readiness_ready,
+            "ready_from": record.readiness_from,
+            "reason": record.readiness_reason,
+            "answered_at": record.readiness_answered_at,
+        },
+        "checklist": None
+        if view.evaluation is None
+        else {
+            "evaluated_at": view.evaluation.evaluated_at,
+            "trigger": view.evaluation.trigger,
+            "judged": view.evaluation.judged_time,
+            "discharge_at": view.evaluation.discharge_at,
+            "result": view.evaluation.result,
+        },
     }
+
+
+def _checklist_out(result: ChecklistResult) -> dict[str, Any]:
+    return {
+        **result.to_json(),
+        "items": [
+            {**item.to_json(), "title": item.title_da, "explanation": item.explanation}
+            for item in result.items
+        ],
+    }
+
+
+@router.get(
+    "/{episode}/readiness",
+    response_model=PreflightOut,
+    responses=problem_responses(401, 404, 422),
+)
+def get_readiness(
+    episode: str,
+    caller: CallerDep,
+    sessions: SessionsDep,
+    checklists: ChecklistsDep,
+    audit: AuditDep,
+) -> Any:
+    """Pre-flight: what is still missing if the ward discharges at the planned time."""
+    with transaction(sessions) as session:
+        found = readiness.preflight(
+            session=session, caller=caller, identifier=episode, checklists=checklists, audit=audit
+        )
+    return {
+        "episode": episode,
+        "judged": found.judged,
+        "discharge_at": found.discharge_at,
+        "checklist": _checklist_out(found.result),
+    }
+
+
+@router.post(
+    "/{episode}/readiness",
+    response_model=ChecklistOut,
+    responses=problem_responses(401, 403, 404, 422),
+)
+def post_readiness(
+    episode: str,
+    answer: ReadinessIn,
+    caller: CallerDep,
+    sessions: SessionsDep,
+    checklists: ChecklistsDep,
+) -> Any:
+    """The addressed municipality answers the discharge plan: ready from a date, or not and why.
+
+    The episode is judged again at once; the answer shows the checklist result it gave.
+    """
+    with transaction(sessions) as session:
+        result = readiness.answer_readiness(
+            session=session,
+            caller=caller,
+            identifier=episode,
+            ready=answer.ready,
+            ready_from=answer.ready_from,
+            reason=answer.reason,
+            checklists=checklists,
+            now=datetime.now(UTC),
+        )
+    return _checklist_out(result)

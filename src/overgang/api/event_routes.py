@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
-from overgang.api.deps import CallerDep, SessionsDep, SettingsDep
+from overgang.api.deps import CallerDep, ChecklistsDep, SessionsDep, SettingsDep
 from overgang.api.errors import problem_responses
 from overgang.api.event_schemas import EventAccepted, EventIn
 from overgang.domain.messages import OrganisationRef
@@ -23,11 +23,13 @@ router = APIRouter(prefix="/api/v1/events", tags=["Hospital events (plain JSON)"
     responses=problem_responses(401, 403, 409, 422),
 )
 async def post_event(
+    *,
     event: EventIn,
     request: Request,
     caller: CallerDep,
     sessions: SessionsDep,
     settings: SettingsDep,
+    checklists: ChecklistsDep,
 ) -> Any:
     """Send one event of a stay as plain JSON; it is taken exactly as the FHIR message would be.
 
@@ -41,6 +43,7 @@ async def post_event(
         message=message,
         body=await request.body(),
         max_future_skew=timedelta(seconds=settings.max_future_skew_seconds),
+        checklists=checklists,
         now=datetime.now(UTC),
     )
     request.state.message_kind = message.kind.value

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from overgang.api.deps import CallerDep, SessionsDep, SettingsDep
+from overgang.api.deps import CallerDep, ChecklistsDep, SessionsDep, SettingsDep
 from overgang.api.errors import FHIR_JSON, operation_outcome, outcome_responses
 from overgang.domain.issues import Issue
 from overgang.service.process import process_message
@@ -57,7 +57,11 @@ async def read_body(request: Request, limit: int) -> bytes:
     },
 )
 async def process_message_endpoint(
-    request: Request, caller: CallerDep, sessions: SessionsDep, settings: SettingsDep
+    request: Request,
+    caller: CallerDep,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    checklists: ChecklistsDep,
 ) -> JSONResponse:
     """Validate, store and route one FHIR message Bundle; answer with a MedCom Acknowledgement."""
     try:
@@ -80,6 +84,7 @@ async def process_message_endpoint(
         body=body,
         content_type=request.headers.get("content-type", ""),
         settings=settings,
+        checklists=checklists,
         now=datetime.now(UTC),
     )
     request.state.message_kind = outcome.kind

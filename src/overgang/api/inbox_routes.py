@@ -31,7 +31,7 @@ def _item(item: inbox.InboxItem) -> dict[str, Any]:
         "created_at": message.created_at,
         "acknowledged_at": message.acknowledged_at,
         "reject_reason": message.reject_reason,
-        "checklist": None,
+        "checklist": message.checklist,
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -101,3 +101,68 @@ class EpisodeOut(BaseModel):
     timeline: list[TimelineEventOut]
     messages_to_municipality: list[DeliveryOut]
     content: dict[str, Any] | None
+    readiness: ReadinessOut | None = Field(description="The municipality's newest answer.")
+    checklist: EvaluationOut | None = Field(description="The current (newest) checklist result.")
+
+
+class ReadinessOut(BaseModel):
+    ready: bool
+    ready_from: date | None
+    reason: str | None
+    answered_at: datetime
+
+
+class EvaluationOut(BaseModel):
+    evaluated_at: datetime
+    trigger: str = Field(
+        description="What made Overgang judge: discharge-plan, SLHJ, readiness ..."
+    )
+    judged: Literal["planned", "actual"]
+    discharge_at: datetime | None
+    result: dict[str, Any] = Field(description="The checklist result (profile §4 shape).")
+
+
+class ReadinessIn(BaseModel):
+    """The municipality's answer to a discharge plan."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ready: bool
+    ready_from: date | None = Field(
+        default=None, description="From which date the municipality is ready to take over."
+    )
+    reason: str | None = Field(
+        default=None, max_length=2000, description="Why not ready (required when ready is false)."
+    )
+
+    @model_validator(mode="after")
+    def _reason_when_not_ready(self) -> ReadinessIn:
+        if not self.ready and not (self.reason and self.reason.strip()):
+            raise ValueError("an answer of not ready needs a reason")
+        return self
+
+
+class ChecklistItemOut(BaseModel):
+    id: str
+    severity: Literal["required", "recommended"]
+    status: Literal["met", "missing", "not-applicable"]
+    title: str | None = Field(default=None, description="The item's Danish title.")
+    explanation: str | None = Field(
+        default=None, description="For a missing item: what would satisfy it (Danish)."
+    )
+
+
+class ChecklistOut(BaseModel):
+    id: str
+    version: str
+    complete: bool = Field(description="True when no required item is missing.")
+    items: list[ChecklistItemOut]
+
+
+class PreflightOut(BaseModel):
+    episode: str
+    judged: Literal["planned", "actual"] = Field(
+        description="planned: if the ward discharges at the planned time; actual: as discharged."
+    )
+    discharge_at: datetime | None
+    checklist: ChecklistOut

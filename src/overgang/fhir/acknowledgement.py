@@ -104,7 +104,11 @@ def build_acknowledgement(
         raise ValueError("now must be timezone-aware: MedCom requires a timezone on every time")
     if response_code != "ok" and not issues:
         raise ValueError(f"a {response_code} acknowledgement needs at least one issue")
-    if response_code == "ok" and any(issue.is_blocking for issue in issues):
+    # A taken message may still fail a required checklist item: a business-rule error that
+    # flags the gap without refusing the message (a discharge is never refused).
+    if response_code == "ok" and any(
+        issue.is_blocking and issue.code != "business-rule" for issue in issues
+    ):
         raise ValueError("an ok acknowledgement cannot carry error or fatal issues")
     receiver_id = acknowledged.sender_organization.get("id")
     if not isinstance(receiver_id, str) or not receiver_id:

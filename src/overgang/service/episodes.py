@@ -11,8 +11,10 @@ from overgang.domain import identifiers
 from overgang.errors import NotFound
 from overgang.service.audit import AuditContext, audit_read
 from overgang.service.caller import Caller
+from overgang.service.checklist import latest_evaluation
 from overgang.storage import episodes as episode_store
 from overgang.storage.models import (
+    ChecklistEvaluation,
     Episode,
     EpisodeEvent,
     EpisodeIdentifier,
@@ -29,6 +31,7 @@ class EpisodeView:
     inbox_messages: list[InboxMessage]
     hospital: Organisation
     municipality: Organisation
+    evaluation: ChecklistEvaluation | None
 
 
 def find_visible_episode(*, session: Session, caller: Caller, identifier: str) -> Episode:
@@ -67,6 +70,7 @@ def get_episode(
         inbox_messages=inbox_messages,
         hospital=session.get_one(Organisation, episode.hospital_organisation_id),
         municipality=session.get_one(Organisation, episode.municipality_organisation_id),
+        evaluation=latest_evaluation(session=session, episode=episode),
     )
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import orjson
 from sqlalchemy.orm import Session, sessionmaker
 
+from overgang.checklist import ChecklistCatalog
 from overgang.domain.messages import InboundMessage, OrganisationRef
 from overgang.errors import Unprocessable
 from overgang.fhir.build import build_message_bundle
@@ -25,6 +26,7 @@ def receive_event(
     message: InboundMessage,
     body: bytes,
     max_future_skew: timedelta,
+    checklists: ChecklistCatalog,
     now: datetime,
 ) -> Receipt:
     """Take one JSON event; the municipality gets it as a MedCom-shaped FHIR message."""
@@ -50,4 +52,6 @@ def receive_event(
             body=body, content_type="application/json", outbound_json=orjson.dumps(outbound)
         )
 
-    return take_message(sessions=sessions, caller=caller, message=message, raw=raw, now=now)
+    return take_message(
+        sessions=sessions, caller=caller, message=message, raw=raw, checklists=checklists, now=now
+    )

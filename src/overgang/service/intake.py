@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from overgang.checklist import ChecklistCatalog
 from overgang.domain.messages import InboundMessage
 from overgang.service.caller import Caller
 from overgang.service.receive import RawMessage, Receipt, receive_message
@@ -20,17 +21,28 @@ def take_message(
     caller: Caller,
     message: InboundMessage,
     raw: Callable[[Session], RawMessage],
+    checklists: ChecklistCatalog,
     now: datetime,
 ) -> Receipt:
     """Receive the message; if a concurrent copy committed first, answer as to a resend."""
     try:
         with transaction(sessions) as session:
             return receive_message(
-                session=session, caller=caller, message=message, raw=raw(session), now=now
+                session=session,
+                caller=caller,
+                message=message,
+                raw=raw(session),
+                checklists=checklists,
+                now=now,
             )
     except IntegrityError:
         # The unique MessageHeader.id caught the race; the stored copy now gives the answer.
         with transaction(sessions) as session:
             return receive_message(
-                session=session, caller=caller, message=message, raw=raw(session), now=now
+                session=session,
+                caller=caller,
+                message=message,
+                raw=raw(session),
+                checklists=checklists,
+                now=now,
             )

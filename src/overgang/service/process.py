@@ -9,6 +9,7 @@ from typing import Any, cast
 import orjson
 from sqlalchemy.orm import Session, sessionmaker
 
+from overgang.checklist import ChecklistCatalog
 from overgang.config import Settings
 from overgang.domain.issues import Issue, medcom_issue
 from overgang.errors import OvergangError
@@ -47,6 +48,7 @@ def process_message(
     body: bytes,
     content_type: str,
     settings: Settings,
+    checklists: ChecklistCatalog,
     now: datetime,
 ) -> ProcessOutcome:
     responder = Responder(
@@ -77,7 +79,12 @@ def process_message(
     )
     try:
         receipt = take_message(
-            sessions=sessions, caller=caller, message=read.message, raw=lambda _: raw, now=now
+            sessions=sessions,
+            caller=caller,
+            message=read.message,
+            raw=lambda _: raw,
+            checklists=checklists,
+            now=now,
         )
     except OvergangError as error:
         return _refusal(error.status, [_issue_for(error)], read.envelope, responder, now)

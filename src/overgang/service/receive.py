@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from overgang.checklist import ChecklistCatalog, ChecklistResult
 from overgang.domain.episode import (
     TimelineEvent,
     UnknownActivity,
@@ -30,6 +31,7 @@ from overgang.domain.issues import Issue, medcom_issue
 from overgang.domain.messages import InboundMessage, MessageKind
 from overgang.errors import Conflict, Forbidden, Unprocessable
 from overgang.service.caller import Caller
+from overgang.service.checklist import checklist_issues, evaluate_episode, latest_evaluation
 from overgang.storage import episodes as episode_store
 from overgang.storage import partners
 from overgang.storage.models import (
@@ -57,6 +59,7 @@ class Receipt:
     duplicate: bool
     episode_id: uuid.UUID | None
     notification_code: str | None
+    checklist: ChecklistResult | None = None  # set when this message was judged
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,13 @@ class RawMessage:
 
 
 def receive_message(
-    *, session: Session, caller: Caller, message: InboundMessage, raw: RawMessage, now: datetime
+    *,
+    session: Session,
+    caller: Caller,
+    message: InboundMessage,
+    raw: RawMessage,
+    checklists: ChecklistCatalog,
+    now: datetime,
 ) -> Receipt:
     """Store and route one validated message, or answer a resend with the original answer."""
     caller.require_hospital()
@@ -146,6 +155,15 @@ def receive_message(
             details=_event_details(message),
         )
     )
+    session.flush()
+    checklist = None
+    if _judges(code, session=session, episode=episode):
+        checklist = evaluate_episode(
+            session=session, episode=episode, catalog=checklists, trigger=code, now=now
+        )
+        # The ward's answer carries the gaps; a resend gets the same answer again.
+        issues += checklist_issues(checklist)
+        received.response_issues = [asdict(issue) for issue in issues]
     route_to_municipality(
         session=session,
         municipality=municipality,
@@ -154,6 +172,7 @@ def receive_message(
         kind=INBOX_KIND[message.kind],
         notification=received.notification_code,
         body=raw.outbound_json,
+        checklist=checklist.to_json() if checklist and message.content is not None else None,
         now=now,
     )
     return Receipt(
@@ -162,7 +181,17 @@ def receive_message(
         duplicate=False,
         episode_id=episode.id,
         notification_code=received.notification_code,
+        checklist=checklist,
     )
+
+
+def _judges(code: str, *, session: Session, episode: Episode) -> bool:
+    """Plans and discharges are judged; a correction or cancellation re-judges what was judged."""
+    if code in ("discharge-plan", "discharge-handover", "SLHJ", "RE_SLHJ"):
+        return True
+    if code.startswith(("RE_", "AN_")):
+        return latest_evaluation(session=session, episode=episode) is not None
+    return False
 
 
 def route_to_municipality(
@@ -174,6 +203,7 @@ def route_to_municipality(
     kind: str,
     notification: str | None,
     body: bytes,
+    checklist: dict[str, Any] | None,
     now: datetime,
 ) -> InboxMessage:
     """Put a message in the municipality's inbox, numbered in its own sequence."""
@@ -186,6 +216,7 @@ def route_to_municipality(
         sequence=partners.next_inbox_sequence(session=session, municipality_id=municipality.id),
         status="pending",
         body=body,
+        checklist=checklist,
         created_at=now,
     )
     session.add(inbox_message)

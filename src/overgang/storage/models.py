@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -101,6 +101,11 @@ class Episode(Base):
     discharged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The newest discharge-plan/handover content, as plain JSON (see domain.content).
     content: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    # The municipality's newest answer to the discharge plan (readiness to take over).
+    readiness_ready: Mapped[bool | None] = mapped_column()
+    readiness_from: Mapped[date | None] = mapped_column()
+    readiness_reason: Mapped[str | None] = mapped_column(Text)
+    readiness_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -159,6 +164,25 @@ class InboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reject_reason: Mapped[str | None] = mapped_column(Text)
+    # For discharge-plan and handover: the checklist result the message was sent with.
+    checklist: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+
+
+class ChecklistEvaluation(Base):
+    """One judgement of an episode: kept for ever, the newest is current."""
+
+    __tablename__ = "checklist_evaluations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    episode_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("episodes.id"), index=True)
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    trigger: Mapped[str] = mapped_column(String(32))  # discharge-plan, SLHJ, readiness, RE_SLHJ ...
+    judged_time: Mapped[str] = mapped_column(String(8))  # planned | actual
+    discharge_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checklist_id: Mapped[str] = mapped_column(String(64))
+    checklist_version: Mapped[str] = mapped_column(String(16))
+    complete: Mapped[bool] = mapped_column()
+    result: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
 
 
 class Acknowledgement(Base):

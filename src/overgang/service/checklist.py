@@ -1,0 +1,115 @@
+"""Judging an episode against the agreed checklist, and keeping every judgement.
+
+The newest evaluation is current; each one records its time, the checklist version that judged
+it, what triggered it, and whether it judged the planned or the actual discharge time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from overgang.checklist import ChecklistCatalog, ChecklistResult, evaluate_checklist
+from overgang.domain.content import DischargeContent
+from overgang.domain.issues import CHECKLIST_ITEM_SYSTEM, Issue
+from overgang.domain.snapshot import EpisodeSnapshot, Readiness
+from overgang.storage import episodes as episode_store
+from overgang.storage.models import ChecklistEvaluation, Episode, Organisation
+
+JudgedTime = Literal["planned", "actual"]
+ADMISSION_CODES = frozenset({"STIN", "STAA", "RE_STIN", "RE_STAA"})
+# Notices after which the actual discharge time is judged.
+DISCHARGE_TRIGGERS = frozenset({"discharge-handover", "SLHJ", "RE_SLHJ"})
+
+
+def judged_time_for(trigger: str, episode: Episode) -> JudgedTime:
+    """A plan is judged at its planned time; a discharge at the actual one; anything else at
+    the actual time once the citizen is discharged, else at the planned one."""
+    if trigger == "discharge-plan":
+        return "planned"
+    if trigger in DISCHARGE_TRIGGERS or episode.discharged_at is not None:
+        return "actual"
+    return "planned"
+
+
+def snapshot_of(*, session: Session, episode: Episode, judged: JudgedTime) -> EpisodeSnapshot:
+    """The episode's whole state, as the checklist rules see it."""
+    events = episode_store.episode_events(session=session, episode_id=episode.id)
+    plan_times = [e.message_timestamp for e in events if e.code == "discharge-plan"]
+    municipality = session.get_one(Organisation, episode.municipality_organisation_id)
+    readiness = None
+    if episode.readiness_ready is not None and episode.readiness_answered_at is not None:
+        readiness = Readiness(
+            ready=episode.readiness_ready,
+            ready_from=episode.readiness_from,
+            reason=episode.readiness_reason,
+            answered_at=episode.readiness_answered_at,
+        )
+    return EpisodeSnapshot(
+        discharge_at=episode.discharged_at if judged == "actual" else episode.planned_discharge_at,
+        admission_notified=any(e.code in ADMISSION_CODES for e in events),
+        first_plan_sent_at=min(plan_times, default=None),
+        content=DischargeContent.from_json(episode.content)
+        if episode.content
+        else DischargeContent(),
+        readiness=readiness,
+        municipality_sors=frozenset({municipality.sor}),
+    )
+
+
+def judge(
+    *, session: Session, episode: Episode, catalog: ChecklistCatalog, judged: JudgedTime
+) -> ChecklistResult:
+    """Evaluate without storing: the pre-flight a ward asks for."""
+    snapshot = snapshot_of(session=session, episode=episode, judged=judged)
+    return evaluate_checklist(catalog.for_pathway(snapshot.content.pathway), snapshot)
+
+
+def evaluate_episode(
+    *, session: Session, episode: Episode, catalog: ChecklistCatalog, trigger: str, now: datetime
+) -> ChecklistResult:
+    """Judge the episode now and keep the result as its current one."""
+    judged = judged_time_for(trigger, episode)
+    result = judge(session=session, episode=episode, catalog=catalog, judged=judged)
+    session.add(
+        ChecklistEvaluation(
+            episode_id=episode.id,
+            evaluated_at=now,
+            trigger=trigger,
+            judged_time=judged,
+            discharge_at=episode.discharged_at
+            if judged == "actual"
+            else episode.planned_discharge_at,
+            checklist_id=result.id,
+            checklist_version=result.version,
+            complete=result.complete,
+            result=result.to_json(),
+        )
+    )
+    return result
+
+
+def latest_evaluation(*, session: Session, episode: Episode) -> ChecklistEvaluation | None:
+    return session.scalars(
+        select(ChecklistEvaluation)
+        .where(ChecklistEvaluation.episode_id == episode.id)
+        .order_by(ChecklistEvaluation.evaluated_at.desc())
+        .limit(1)
+    ).first()
+
+
+def checklist_issues(result: ChecklistResult) -> list[Issue]:
+    """One issue per unmet item: an error when required, a warning when recommended."""
+    return [
+        Issue(
+            severity="error" if item.severity == "required" else "warning",
+            code="business-rule",
+            diagnostics=item.explanation or item.title_da or item.id,
+            details_system=CHECKLIST_ITEM_SYSTEM,
+            details_code=item.id,
+        )
+        for item in result.missing
+    ]

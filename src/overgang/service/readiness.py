@@ -1,0 +1,76 @@
+"""The municipality's readiness answer, and the ward's pre-flight: what is still missing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from overgang.checklist import ChecklistCatalog, ChecklistResult
+from overgang.service.audit import AuditContext, audit_read
+from overgang.service.caller import Caller
+from overgang.service.checklist import JudgedTime, evaluate_episode, judge, judged_time_for
+from overgang.service.episodes import find_visible_episode
+
+
+@dataclass(frozen=True)
+class Preflight:
+    episode_identifier: str
+    judged: JudgedTime
+    discharge_at: datetime | None
+    result: ChecklistResult
+
+
+def answer_readiness(
+    *,
+    session: Session,
+    caller: Caller,
+    identifier: str,
+    ready: bool,
+    ready_from: date | None,
+    reason: str | None,
+    checklists: ChecklistCatalog,
+    now: datetime,
+) -> ChecklistResult:
+    """Record the addressed municipality's answer and judge the episode again."""
+    caller.require_municipality()
+    episode = find_visible_episode(session=session, caller=caller, identifier=identifier)
+    episode.readiness_ready = ready
+    episode.readiness_from = ready_from if ready else None
+    episode.readiness_reason = reason
+    episode.readiness_answered_at = now
+    episode.updated_at = now
+    session.flush()
+    return evaluate_episode(
+        session=session, episode=episode, catalog=checklists, trigger="readiness", now=now
+    )
+
+
+def preflight(
+    *,
+    session: Session,
+    caller: Caller,
+    identifier: str,
+    checklists: ChecklistCatalog,
+    audit: AuditContext,
+) -> Preflight:
+    """What would be missing if the ward discharged at the planned time (or, once discharged,
+    what was missing at the actual time). Nothing is stored but the audit row."""
+    episode = find_visible_episode(session=session, caller=caller, identifier=identifier)
+    audit_read(
+        session=session,
+        caller=caller,
+        audit=audit,
+        action="episode.preflight",
+        resource_type="episode",
+        resource_id=str(episode.id),
+        episode_ids=[episode.id],
+    )
+    judged = judged_time_for("preflight", episode)
+    return Preflight(
+        episode_identifier=identifier,
+        judged=judged,
+        discharge_at=episode.discharged_at if judged == "actual" else episode.planned_discharge_at,
+        result=judge(session=session, episode=episode, catalog=checklists, judged=judged),
+    )
