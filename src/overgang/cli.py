@@ -10,6 +10,15 @@ from typing import Annotated
 
 import typer
 
+from overgang.checklist import (
+    ChecklistCatalog,
+    ChecklistFileError,
+    check_file,
+    default_checklist_dir,
+    format_table,
+    load_checklists,
+    read_checklist_file,
+)
 from overgang.config import Settings
 from overgang.errors import OvergangError
 from overgang.service import partners
@@ -21,10 +30,12 @@ db_app = typer.Typer(no_args_is_help=True, help="The database.")
 org_app = typer.Typer(no_args_is_help=True, help="Partner organisations.")
 client_app = typer.Typer(no_args_is_help=True, help="API clients and their tokens.")
 audit_app = typer.Typer(no_args_is_help=True, help="The audit trail of reads of personal data.")
+checklist_app = typer.Typer(no_args_is_help=True, help="The agreed transition checklist.")
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(client_app, name="client")
 app.add_typer(audit_app, name="audit")
+app.add_typer(checklist_app, name="checklist")
 
 # The example stay's partners (../shared/domain/examples): a psychiatric ward and Aalborg.
 DEMO_HOSPITAL = {
@@ -137,6 +148,44 @@ def audit_list(
             )
 
 
+@checklist_app.command("check")
+def checklist_check(
+    file: Annotated[Path, typer.Argument(help="A checklist file (YAML or JSON) to validate.")],
+) -> None:
+    """Validate a new checklist version before deploying it: exit 0, or its problems and exit 1."""
+    problems = check_file(file)
+    if problems:
+        for problem in problems:
+            typer.echo(problem, err=True)
+        raise typer.Exit(code=1)
+    definition = read_checklist_file(file)
+    typer.echo(
+        f"{file}: valid ({definition.id} v{definition.version}, {len(definition.items)} items)"
+    )
+
+
+@checklist_app.command("show")
+def checklist_show(
+    pathway: Annotated[
+        str | None, typer.Option(help="adult or child-youth; all active checklists by default.")
+    ] = None,
+) -> None:
+    """Print the active checklist items as a table (OVERGANG_CHECKLIST_DIR or the defaults)."""
+    catalog = _checklists(Settings())
+    definitions = [catalog.for_pathway(pathway)] if pathway else list(catalog.active())
+    for definition in definitions:
+        typer.echo(format_table(definition))
+        typer.echo("")
+
+
+def _checklists(settings: Settings) -> ChecklistCatalog:
+    try:
+        return load_checklists(settings.checklist_dir or default_checklist_dir())
+    except ChecklistFileError as error:
+        _fail(f"the checklist files cannot be used:\n{error}")
+        raise  # _fail exits; this keeps the type checker informed
+
+
 def _parse_since(value: str) -> datetime:
     units = {"h": "hours", "d": "days", "m": "minutes"}
     if value[-1:] in units and value[:-1].isdigit():
@@ -158,6 +207,7 @@ def serve(
 
     settings = Settings()
     configure_logging(settings.log_level)
+    _checklists(settings)  # refuse to start on a broken checklist file, saying which and why
     if settings.is_sqlite:
         upgrade_database(settings.database_url)
     # uvicorn finishes in-flight requests on SIGTERM/SIGINT, then re-raises the signal; this
