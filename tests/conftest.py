@@ -179,7 +179,8 @@ class Api:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    # Tests that push start the sender themselves; the others need no background thread.
+    return Settings(database_url=database_url, run_worker=False, allow_insecure_webhooks=True)
 
 
 @pytest.fixture

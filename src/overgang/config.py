@@ -25,6 +25,31 @@ class Settings(BaseSettings):
         default=None,
         description="A directory of checklist files; by default the agreed ones in schemas/checklists.",
     )
+    # Push delivery (profile.md §3). The schedule is seconds between attempts, comma-separated.
+    webhook_retry_schedule: str | None = Field(
+        default=None,
+        description="Seconds between webhook attempts, comma-separated; by default about three "
+        "days in twelve growing steps (overgang.delivery.backoff.DEFAULT_SCHEDULE).",
+    )
+    allow_insecure_webhooks: bool = Field(
+        default=False, description="Allow plain-http loopback webhook URLs (development, tests)."
+    )
+    allow_private_webhooks: bool = Field(
+        default=False, description="Allow webhook URLs on private networks (refused: SSRF)."
+    )
+    run_worker: bool = Field(default=True, description="`serve` runs the webhook sender too.")
+    worker_poll_seconds: float = 0.2
+    worker_batch_size: int = 50
+    worker_concurrency: int = 8
+    webhook_connect_timeout: float = 5.0
+    webhook_read_timeout: float = 15.0  # Standard Webhooks advises 15-30 s
+    endpoint_failing_after: int = Field(
+        default=5, description="Consecutive failures after which an endpoint is marked failing."
+    )
+    unacknowledged_after_seconds: int = Field(
+        default=1800,
+        description="Delivered but not acknowledged after this: flagged (MedCom 30 min).",
+    )
     max_body_bytes: int = 5 * 1024 * 1024
     max_json_depth: int = 64
     max_future_skew_seconds: int = 300

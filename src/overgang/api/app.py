@@ -11,12 +11,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from overgang import __version__
-from overgang.api import episode_routes, event_routes, fhir_routes, health_routes, inbox_routes
+from overgang.api import (
+    episode_routes,
+    event_routes,
+    fhir_routes,
+    health_routes,
+    inbox_routes,
+    webhook_routes,
+)
 from overgang.api.errors import install_error_handlers
 from overgang.api.schemas import Problem
 from overgang.checklist import default_checklist_dir, load_checklists
 from overgang.config import Settings
 from overgang.logs import request_id_var
+from overgang.service.worker import DeliveryWorker
 from overgang.storage.db import create_db_engine, session_factory
 
 access_log = logging.getLogger("overgang.access")
@@ -33,7 +41,12 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _warm_up_fhir_models()
+        worker = DeliveryWorker(sessions=app.state.sessions, settings=settings)
+        if settings.run_worker:
+            worker.start()
+            app.state.worker = worker
         yield
+        worker.stop()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -57,7 +70,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.checklists = load_checklists(settings.checklist_dir or default_checklist_dir())
     install_error_handlers(app)
     app.middleware("http")(_request_context)
-    for module in (fhir_routes, event_routes, inbox_routes, episode_routes, health_routes):
+    for module in (
+        fhir_routes,
+        event_routes,
+        inbox_routes,
+        episode_routes,
+        webhook_routes,
+        health_routes,
+    ):
         app.include_router(module.router)
     _register_problem_schema(app)
     return app

@@ -50,6 +50,13 @@ def get_caller(
     return caller
 
 
+def wake_delivery_worker(request: Request) -> None:
+    """A message was just committed: the in-process sender pushes it without waiting to poll."""
+    worker = getattr(request.app.state, "worker", None)
+    if worker is not None:
+        worker.wake()
+
+
 def get_audit_context() -> AuditContext:
     return AuditContext(at=datetime.now(UTC), request_id=request_id_var.get())
 

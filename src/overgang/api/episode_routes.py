@@ -55,8 +55,10 @@ def get_episode(episode: str, caller: CallerDep, sessions: SessionsDep, audit: A
                 "notification_code": message.notification_code,
                 "status": message.status,
                 "created_at": message.created_at,
+                "delivered_at": message.delivered_at,
                 "acknowledged_at": message.acknowledged_at,
                 "reject_reason": message.reject_reason,
+                "follow_up_flagged_at": message.follow_up_flagged_at,
             }
             for message in view.inbox_messages
         ],

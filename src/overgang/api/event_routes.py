@@ -8,7 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
-from overgang.api.deps import CallerDep, ChecklistsDep, SessionsDep, SettingsDep
+from overgang.api.deps import (
+    CallerDep,
+    ChecklistsDep,
+    SessionsDep,
+    SettingsDep,
+    wake_delivery_worker,
+)
 from overgang.api.errors import problem_responses
 from overgang.api.event_schemas import EventAccepted, EventIn
 from overgang.domain.messages import OrganisationRef
@@ -47,6 +53,8 @@ async def post_event(
         now=datetime.now(UTC),
     )
     request.state.message_kind = message.kind.value
+    if not receipt.duplicate:
+        wake_delivery_worker(request)
     return {
         "event_id": event.event_id,
         "duplicate": receipt.duplicate,

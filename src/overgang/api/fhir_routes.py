@@ -8,7 +8,13 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from overgang.api.deps import CallerDep, ChecklistsDep, SessionsDep, SettingsDep
+from overgang.api.deps import (
+    CallerDep,
+    ChecklistsDep,
+    SessionsDep,
+    SettingsDep,
+    wake_delivery_worker,
+)
 from overgang.api.errors import FHIR_JSON, operation_outcome, outcome_responses
 from overgang.domain.issues import Issue
 from overgang.service.process import process_message
@@ -88,4 +94,6 @@ async def process_message_endpoint(
         now=datetime.now(UTC),
     )
     request.state.message_kind = outcome.kind
+    if outcome.receipt is not None and not outcome.receipt.duplicate:
+        wake_delivery_worker(request)
     return JSONResponse(outcome.resource, status_code=outcome.status, media_type=FHIR_JSON)

@@ -83,8 +83,12 @@ class DeliveryOut(BaseModel):
     notification_code: str | None
     status: str
     created_at: datetime
+    delivered_at: datetime | None = Field(description="When a push to the municipality succeeded.")
     acknowledged_at: datetime | None
     reject_reason: str | None
+    follow_up_flagged_at: datetime | None = Field(
+        description="Delivered but not acknowledged in time: needs follow-up with the municipality."
+    )
 
 
 class EpisodeOut(BaseModel):

@@ -32,6 +32,7 @@ from overgang.domain.messages import InboundMessage, MessageKind
 from overgang.errors import Conflict, Forbidden, Unprocessable
 from overgang.service.caller import Caller
 from overgang.service.checklist import checklist_issues, evaluate_episode, latest_evaluation
+from overgang.service.push import enqueue_deliveries
 from overgang.storage import episodes as episode_store
 from overgang.storage import partners
 from overgang.storage.models import (
@@ -221,6 +222,7 @@ def route_to_municipality(
     )
     session.add(inbox_message)
     session.flush()
+    enqueue_deliveries(session=session, inbox_message=inbox_message, now=now)
     return inbox_message
 
 

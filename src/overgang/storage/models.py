@@ -166,6 +166,9 @@ class InboxMessage(Base):
     reject_reason: Mapped[str | None] = mapped_column(Text)
     # For discharge-plan and handover: the checklist result the message was sent with.
     checklist: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Delivered but not acknowledged in time: flagged for follow-up, shown to the ward.
+    follow_up_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ChecklistEvaluation(Base):
@@ -213,3 +216,66 @@ class AuditEvent(Base):
     resource_id: Mapped[str | None] = mapped_column(String(128))
     episode_ids: Mapped[list[str]] = mapped_column(JSONDocument)
     request_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class WebhookEndpoint(Base):
+    """Where a municipality wants its inbox messages pushed."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    municipality_organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id"), index=True
+    )
+    url: Mapped[str] = mapped_column(String(2000))
+    # Needed in the clear to sign; never returned after creation.
+    secret: Mapped[str] = mapped_column(String(128))
+    active: Mapped[bool] = mapped_column()
+    health: Mapped[str] = mapped_column(String(16))  # healthy | failing | disabled
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    health_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Delivery(Base):
+    """The outbox: one inbox message to one endpoint, written in the same transaction."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("inbox_message_id", "endpoint_id"),
+        Index("ix_deliveries_due", "state", "next_attempt_at"),
+        Index("ix_deliveries_order", "endpoint_id", "episode_id", "sequence"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    inbox_message_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inbox_messages.id"))
+    endpoint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_endpoints.id"))
+    municipality_organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id"), index=True
+    )
+    episode_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("episodes.id"))
+    sequence: Mapped[int] = mapped_column(Integer)  # the inbox message's: keeps episode order
+    state: Mapped[str] = mapped_column(String(16))  # pending | delivered | dead | cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A worker's claim: until then no other worker takes the row (a crash lets it expire).
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class DeliveryAttempt(Base):
+    """One try to push a delivery: what happened, for the operator and the municipality."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    delivery_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("deliveries.id"), index=True)
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    outcome: Mapped[str] = mapped_column(String(16))  # delivered | failed | gone
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[float] = mapped_column()
+    response_excerpt: Mapped[str | None] = mapped_column(String(500))
+    error_class: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,168 @@
+"""A municipality's webhook endpoints and the state of pushes to them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from overgang.api.deps import CallerDep, SessionsDep, SettingsDep
+from overgang.api.errors import problem_responses
+from overgang.service import webhooks
+from overgang.storage import deliveries as delivery_store
+from overgang.storage.db import transaction
+from overgang.storage.models import Delivery, Organisation, WebhookEndpoint
+
+router = APIRouter(prefix="/api/v1", tags=["Webhooks (push delivery)"])
+
+
+class EndpointIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(max_length=2000, examples=["https://eoj.aalborg.dk/overgang/webhook"])
+
+
+class EndpointOut(BaseModel):
+    id: uuid.UUID
+    url: str
+    active: bool
+    health: Literal["healthy", "failing", "disabled"]
+    consecutive_failures: int
+    disabled_reason: str | None
+    created_at: datetime
+
+
+class EndpointCreated(EndpointOut):
+    secret: str = Field(description="The signing secret (whsec_...). Shown only this once.")
+
+
+class DeliveryOut(BaseModel):
+    id: uuid.UUID
+    inbox_message_id: uuid.UUID
+    endpoint_id: uuid.UUID
+    sequence: int
+    state: Literal["pending", "delivered", "dead", "cancelled"]
+    attempts: int
+    next_attempt_at: datetime
+    delivered_at: datetime | None
+    last_error: str | None
+
+
+def _endpoint(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    return {
+        "id": endpoint.id,
+        "url": endpoint.url,
+        "active": endpoint.active,
+        "health": endpoint.health,
+        "consecutive_failures": endpoint.consecutive_failures,
+        "disabled_reason": endpoint.disabled_reason,
+        "created_at": endpoint.created_at,
+    }
+
+
+def _delivery(row: Delivery) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "inbox_message_id": row.inbox_message_id,
+        "endpoint_id": row.endpoint_id,
+        "sequence": row.sequence,
+        "state": row.state,
+        "attempts": row.attempts,
+        "next_attempt_at": row.next_attempt_at,
+        "delivered_at": row.delivered_at,
+        "last_error": row.last_error,
+    }
+
+
+@router.post(
+    "/webhooks",
+    status_code=201,
+    response_model=EndpointCreated,
+    responses=problem_responses(401, 403, 422),
+)
+def register_webhook(
+    endpoint: EndpointIn, caller: CallerDep, sessions: SessionsDep, settings: SettingsDep
+) -> Any:
+    """Register an endpoint; every new inbox message is pushed to it, signed (Standard Webhooks)."""
+    caller.require_municipality()
+    with transaction(sessions) as session:
+        created, secret = webhooks.register_endpoint(
+            session=session,
+            municipality=session.get_one(Organisation, caller.organisation_id),
+            url=endpoint.url,
+            settings=settings,
+            now=datetime.now(UTC),
+        )
+        return {**_endpoint(created), "secret": secret}
+
+
+@router.get("/webhooks", response_model=list[EndpointOut], responses=problem_responses(401, 403))
+def list_webhooks(caller: CallerDep, sessions: SessionsDep) -> Any:
+    """The calling municipality's endpoints and their health (secrets are never shown again)."""
+    caller.require_municipality()
+    with transaction(sessions) as session:
+        found = webhooks.list_endpoints(session=session, municipality_id=caller.organisation_id)
+        return [_endpoint(endpoint) for endpoint in found]
+
+
+@router.delete(
+    "/webhooks/{endpoint_id}",
+    response_model=EndpointOut,
+    responses=problem_responses(401, 403, 404, 422),
+)
+def deactivate_webhook(endpoint_id: uuid.UUID, caller: CallerDep, sessions: SessionsDep) -> Any:
+    """Stop pushing to an endpoint; its undelivered messages stay in the inbox for pulling."""
+    caller.require_municipality()
+    with transaction(sessions) as session:
+        endpoint = webhooks.deactivate_endpoint(
+            session=session,
+            municipality_id=caller.organisation_id,
+            endpoint_id=endpoint_id,
+            now=datetime.now(UTC),
+        )
+        return _endpoint(endpoint)
+
+
+@router.get(
+    "/deliveries", response_model=list[DeliveryOut], responses=problem_responses(401, 403, 422)
+)
+def list_deliveries(
+    caller: CallerDep,
+    sessions: SessionsDep,
+    state: Annotated[
+        Literal["pending", "delivered", "dead", "cancelled"] | None,
+        Query(description="Filter by state."),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Any:
+    """Pushes of the calling municipality's messages: dead-lettered ones can be replayed."""
+    caller.require_municipality()
+    with transaction(sessions) as session:
+        rows = delivery_store.list_deliveries(
+            session=session,
+            states=(state,) if state else None,
+            municipality_id=caller.organisation_id,
+            limit=limit,
+        )
+        return [_delivery(row) for row in rows]
+
+
+@router.post(
+    "/deliveries/{delivery_id}/replay",
+    response_model=DeliveryOut,
+    responses=problem_responses(401, 403, 404, 422),
+)
+def replay_delivery(delivery_id: uuid.UUID, caller: CallerDep, sessions: SessionsDep) -> Any:
+    """Push a dead-lettered delivery again, from its first attempt."""
+    caller.require_municipality()
+    with transaction(sessions) as session:
+        rows = webhooks.replay(
+            session=session,
+            now=datetime.now(UTC),
+            delivery_ids=[delivery_id],
+            municipality_id=caller.organisation_id,
+        )
+        return _delivery(rows[0])

@@ -1,0 +1,40 @@
+"""Helpers shared by the command modules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import NoReturn
+
+import typer
+from sqlalchemy.orm import Session, sessionmaker
+
+from overgang.config import Settings
+from overgang.storage.db import create_db_engine, session_factory
+from overgang.storage.models import Organisation
+from overgang.storage.partners import find_municipality
+
+
+def fail(message: str) -> NoReturn:
+    """Print to stderr and exit 1, as every command does on failure."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=1)
+
+
+def sessions_for(settings: Settings) -> sessionmaker[Session]:
+    return session_factory(create_db_engine(settings.database_url))
+
+
+def municipality_named(session: Session, code: str) -> Organisation:
+    found = find_municipality(session=session, code=code.zfill(4))
+    if found is None:
+        fail(f"municipality {code} is not registered")
+    return found
+
+
+def parse_since(value: str) -> datetime:
+    """An ISO date/datetime, or a duration back from now such as 30m, 24h or 7d."""
+    units = {"h": "hours", "d": "days", "m": "minutes"}
+    if value[-1:] in units and value[:-1].isdigit():
+        return datetime.now(UTC) - timedelta(**{units[value[-1]]: int(value[:-1])})
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -1,0 +1,161 @@
+"""Running and operating Overgang: database, server, worker, demo, audit, OpenAPI."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from overgang.cli.checklist import load_catalog
+from overgang.cli.common import fail, parse_since, sessions_for
+from overgang.config import Settings
+from overgang.service import partners
+from overgang.storage import audit as audit_store
+from overgang.storage.db import transaction, upgrade_database
+from overgang.storage.partners import find_organisation_by_sor
+
+db_app = typer.Typer(no_args_is_help=True, help="The database.")
+audit_app = typer.Typer(no_args_is_help=True, help="The audit trail of reads of personal data.")
+# The example stay's partners (../shared/domain/examples): a psychiatric ward and Aalborg.
+DEMO_HOSPITAL = {
+    "sor": "1144561000016002",
+    "gln": "5790001382445",
+    "name": "Psykiatrien, Afsnit S4, Aalborg",
+}
+DEMO_MUNICIPALITY = {"code": "0851", "sor": "953741000016009", "gln": "5790001348120"}
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database (OVERGANG_DATABASE_URL) to the newest schema."""
+    upgrade_database(Settings().database_url)
+    typer.echo("database is at the newest schema")
+
+
+@audit_app.command("list")
+def audit_list(
+    since: Annotated[
+        str, typer.Option(help="ISO date or datetime, or a duration such as 24h or 7d.")
+    ] = "24h",
+    limit: Annotated[int, typer.Option(min=1, max=100_000)] = 1000,
+) -> None:
+    """Print who read which personal data since a point in time, one tab-separated line each."""
+    try:
+        start = parse_since(since)
+    except ValueError:
+        fail("--since takes an ISO date/datetime or a duration like 24h or 7d")
+        return
+    with transaction(sessions_for(Settings())) as session:
+        events = audit_store.list_audit_events(session=session, since=start, limit=limit)
+        typer.echo("at\taction\tresource\tclient\torganisation\tepisodes\trequest_id")
+        for event in events:
+            typer.echo(
+                "\t".join(
+                    [
+                        event.at.isoformat(),
+                        event.action,
+                        f"{event.resource_type}:{event.resource_id or '-'}",
+                        str(event.api_client_id),
+                        str(event.organisation_id),
+                        ",".join(event.episode_ids) or "-",
+                        event.request_id or "-",
+                    ]
+                )
+            )
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    worker: Annotated[
+        bool,
+        typer.Option("--worker/--no-worker", help="Run the webhook sender in this process too."),
+    ] = True,
+) -> None:
+    """Run the API (and the webhook sender). On the embedded SQLite default the database is
+    migrated first."""
+    import uvicorn
+
+    from overgang.api.app import create_app
+    from overgang.logs import configure_logging
+
+    settings = Settings()
+    if not worker:
+        settings = settings.model_copy(update={"run_worker": False})
+    configure_logging(settings.log_level)
+    load_catalog(settings)  # refuse to start on a broken checklist file, saying which and why
+    if settings.is_sqlite:
+        upgrade_database(settings.database_url)
+    # uvicorn finishes in-flight requests on SIGTERM/SIGINT, then re-raises the signal; this
+    # handler turns that final signal into a normal exit (status 0) for process supervisors.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_config=None, timeout_graceful_shutdown=20
+    )
+
+
+def worker() -> None:
+    """Run the webhook sender alone (several may share one PostgreSQL database)."""
+    import signal as signals
+    import threading
+
+    from overgang.logs import configure_logging
+    from overgang.service.worker import DeliveryWorker
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    delivery = DeliveryWorker(sessions=sessions_for(settings), settings=settings)
+    stopped = threading.Event()
+    for signum in (signals.SIGTERM, signals.SIGINT):
+        signals.signal(signum, lambda *_: stopped.set())
+    delivery.start()
+    stopped.wait()
+    delivery.stop()
+
+
+def demo(
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    tokens_file: Annotated[Path, typer.Option(help="Where the demo tokens are written.")] = Path(
+        "demo-tokens.env"
+    ),
+) -> None:
+    """Set up the example stay's partners with fresh tokens, then serve on localhost."""
+    settings = Settings()
+    upgrade_database(settings.database_url)
+    now = datetime.now(UTC)
+    with transaction(sessions_for(settings)) as session:
+        if find_organisation_by_sor(session=session, sor=DEMO_HOSPITAL["sor"]) is None:
+            partners.add_hospital(session=session, now=now, **DEMO_HOSPITAL)
+        if find_organisation_by_sor(session=session, sor=DEMO_MUNICIPALITY["sor"]) is None:
+            partners.add_municipality(session=session, now=now, name=None, **DEMO_MUNICIPALITY)
+        _, hospital_token = partners.create_client(
+            session=session, org=DEMO_HOSPITAL["sor"], name="demo EPJ", now=now
+        )
+        _, municipality_token = partners.create_client(
+            session=session, org=DEMO_MUNICIPALITY["code"], name="demo case system", now=now
+        )
+    tokens_file.write_text(
+        f"HOSPITAL_TOKEN={hospital_token}\nAALBORG_TOKEN={municipality_token}\n"
+        f"OVERGANG=http://127.0.0.1:{port}\n"
+    )
+    tokens_file.chmod(0o600)
+    typer.echo(
+        f"Overgang demo on http://127.0.0.1:{port} (API docs: http://127.0.0.1:{port}/docs)\n"
+        f"Database: {settings.database_url}\n"
+        f"Tokens for the example hospital and Aalborg Kommune are in {tokens_file.resolve()}:\n"
+        f"  source {tokens_file}   # then follow the README walkthrough\n"
+        "Stop with Ctrl-C.",
+        err=True,
+    )
+    serve(host="127.0.0.1", port=port, worker=True)
+
+
+def openapi() -> None:
+    """Print the OpenAPI document (YAML) of the API: `overgang openapi > openapi.yaml`."""
+    from overgang.api.openapi_document import openapi_yaml
+
+    typer.echo(openapi_yaml(), nl=False)

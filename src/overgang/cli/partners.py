@@ -1,0 +1,71 @@
+"""Partner organisations and their API clients."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from overgang.cli.common import fail, sessions_for
+from overgang.config import Settings
+from overgang.errors import OvergangError
+from overgang.service import partners
+from overgang.storage.db import transaction
+
+org_app = typer.Typer(no_args_is_help=True, help="Partner organisations.")
+client_app = typer.Typer(no_args_is_help=True, help="API clients and their tokens.")
+
+
+@org_app.command("add-hospital")
+def add_hospital(
+    sor: Annotated[str, typer.Option(help="The ward's SOR id.")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    gln: Annotated[str | None, typer.Option(help="The ward's GLN (13 digits).")] = None,
+) -> None:
+    """Register a hospital ward that may send messages."""
+    try:
+        with transaction(sessions_for(Settings())) as session:
+            organisation = partners.add_hospital(
+                session=session, sor=sor, name=name, gln=gln, now=datetime.now(UTC)
+            )
+            typer.echo(f"hospital {organisation.sor} registered: {organisation.id}")
+    except OvergangError as error:
+        fail(error.detail)
+
+
+@org_app.command("add-municipality")
+def add_municipality(
+    code: Annotated[str, typer.Option(help="Municipality code, e.g. 0851.")],
+    sor: Annotated[str, typer.Option(help="The receiving system's SOR id.")],
+    gln: Annotated[str, typer.Option(help="The receiving system's GLN.")],
+    name: Annotated[str | None, typer.Option(help="Defaults to '<name> Kommune'.")] = None,
+) -> None:
+    """Register a municipality that receives messages."""
+    try:
+        with transaction(sessions_for(Settings())) as session:
+            organisation = partners.add_municipality(
+                session=session, code=code, sor=sor, gln=gln, name=name, now=datetime.now(UTC)
+            )
+            typer.echo(
+                f"municipality {organisation.municipality_code} registered: {organisation.id}"
+            )
+    except OvergangError as error:
+        fail(error.detail)
+
+
+@client_app.command("create")
+def client_create(
+    org: Annotated[str, typer.Option(help="The organisation's SOR id or municipality code.")],
+    name: Annotated[str, typer.Option(help="What the client is, e.g. 'EPJ production'.")],
+) -> None:
+    """Create an API client; prints its bearer token alone on the last line (shown only once)."""
+    try:
+        with transaction(sessions_for(Settings())) as session:
+            client, token = partners.create_client(
+                session=session, org=org, name=name, now=datetime.now(UTC)
+            )
+            typer.echo(f"client {client.id} created; its token follows and is not shown again:")
+            typer.echo(token)
+    except OvergangError as error:
+        fail(error.detail)

@@ -1,0 +1,7 @@
+"""Pushing inbox messages to municipalities' webhook endpoints, Standard Webhooks style.
+
+signing.py   endpoint secrets (`whsec_...`) and the `webhook-*` signature headers
+backoff.py   the retry schedule, jitter and the receiver's Retry-After (pure)
+sender.py    one POST attempt and how its outcome is classified
+targets.py   the SSRF guard: which webhook URLs Overgang is willing to call
+"""

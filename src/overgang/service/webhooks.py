@@ -1,0 +1,104 @@
+"""Managing webhook endpoints and replaying deliveries (the municipality's API and the CLI)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from overgang.config import Settings
+from overgang.delivery.signing import new_secret
+from overgang.delivery.targets import UnsafeWebhookUrl, check_webhook_url
+from overgang.errors import NotFound, Unprocessable
+from overgang.storage import deliveries as delivery_store
+from overgang.storage.models import Delivery, Organisation, WebhookEndpoint
+
+
+def register_endpoint(
+    *, session: Session, municipality: Organisation, url: str, settings: Settings, now: datetime
+) -> tuple[WebhookEndpoint, str]:
+    """A new active endpoint and its signing secret (returned once, never shown again)."""
+    if municipality.kind != "municipality":
+        raise Unprocessable("webhook endpoints belong to municipalities")
+    try:
+        check_webhook_url(
+            url,
+            allow_insecure_loopback=settings.allow_insecure_webhooks,
+            allow_private=settings.allow_private_webhooks,
+        )
+    except UnsafeWebhookUrl as error:
+        raise Unprocessable(f"the webhook URL is not allowed: {error}") from None
+    secret = new_secret()
+    endpoint = WebhookEndpoint(
+        municipality_organisation_id=municipality.id,
+        url=url,
+        secret=secret,
+        active=True,
+        health="healthy",
+        consecutive_failures=0,
+        created_at=now,
+    )
+    session.add(endpoint)
+    session.flush()
+    return endpoint, secret
+
+
+def list_endpoints(*, session: Session, municipality_id: uuid.UUID) -> list[WebhookEndpoint]:
+    return list(
+        session.scalars(
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.municipality_organisation_id == municipality_id)
+            .order_by(WebhookEndpoint.created_at)
+        )
+    )
+
+
+def deactivate_endpoint(
+    *, session: Session, municipality_id: uuid.UUID, endpoint_id: uuid.UUID, now: datetime
+) -> WebhookEndpoint:
+    """Stop pushing to an endpoint; what it did not get stays in the inbox for pulling."""
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or endpoint.municipality_organisation_id != municipality_id:
+        raise NotFound("no such webhook endpoint")
+    endpoint.active = False
+    endpoint.health = "disabled"
+    endpoint.disabled_reason = "deactivated by the municipality"
+    endpoint.health_changed_at = now
+    delivery_store.cancel_pending_for_endpoint(session=session, endpoint_id=endpoint.id)
+    return endpoint
+
+
+def replay(
+    *,
+    session: Session,
+    now: datetime,
+    delivery_ids: list[uuid.UUID] | None = None,
+    municipality_id: uuid.UUID | None = None,
+    since: datetime | None = None,
+) -> list[Delivery]:
+    """Send dead-lettered (or cancelled) deliveries again, from their first attempt."""
+    if delivery_ids:
+        rows = [row for row in (session.get(Delivery, i) for i in delivery_ids) if row is not None]
+        if municipality_id is not None:
+            rows = [row for row in rows if row.municipality_organisation_id == municipality_id]
+        if len(rows) != len(delivery_ids):
+            raise NotFound("no such delivery")
+    else:
+        rows = delivery_store.list_deliveries(
+            session=session,
+            states=("dead", "cancelled"),
+            municipality_id=municipality_id,
+            since=since,
+        )
+    for row in rows:
+        endpoint = session.get_one(WebhookEndpoint, row.endpoint_id)
+        if not endpoint.active:
+            raise Unprocessable("the endpoint is not active; activate or replace it first")
+        if row.state in ("dead", "cancelled"):
+            row.state = "pending"
+            row.attempts = 0
+            row.next_attempt_at = now
+            row.leased_until = None
+    return rows

@@ -1,0 +1,259 @@
+"""Push delivery through a real HTTP receiver on loopback: signed, retried, parked, replayed."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from standardwebhooks import Webhook
+
+from overgang.config import Settings
+from overgang.delivery.sender import make_client
+from overgang.service.push import deliver_due, flag_unacknowledged
+from overgang.storage.db import create_db_engine, session_factory, transaction
+from overgang.storage.models import Delivery, DeliveryAttempt
+from tests.conftest import Api
+from tests.messages import EXAMPLE_EPISODE, example, resources, with_fresh_ids
+from tests.receiver import Received, loopback_receiver
+
+
+class Pusher:
+    """Runs the sender's rounds by hand, with a clock the test can move forward."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = create_db_engine(settings.database_url)
+        self.sessions = session_factory(self.engine)
+        self.offset = timedelta(0)
+        self.client = make_client(connect_timeout=2, read_timeout=2)
+        self.pool = ThreadPoolExecutor(max_workers=4)
+
+    def round(self) -> int:
+        return deliver_due(
+            sessions=self.sessions,
+            settings=self.settings,
+            client=self.client,
+            pool=self.pool,
+            clock=lambda: self.now,
+            rng=random.Random(1),
+        )
+
+    @property
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def later(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
+
+    def deliveries(self) -> list[Delivery]:
+        with transaction(self.sessions) as session:
+            return list(session.scalars(select(Delivery).order_by(Delivery.sequence)))
+
+    def attempts(self) -> list[DeliveryAttempt]:
+        with transaction(self.sessions) as session:
+            return list(
+                session.scalars(select(DeliveryAttempt).order_by(DeliveryAttempt.attempted_at))
+            )
+
+    def close(self) -> None:
+        self.client.close()
+        self.pool.shutdown()
+        self.engine.dispose()
+
+
+@pytest.fixture
+def pusher(settings: Settings) -> Iterator[Pusher]:
+    quick = settings.model_copy(
+        update={"webhook_retry_schedule": "10,20", "endpoint_failing_after": 2}
+    )
+    sender = Pusher(quick)
+    yield sender
+    sender.close()
+
+
+def register(api: Api, url: str) -> dict[str, Any]:
+    response = api.client.post(
+        "/api/v1/webhooks", json={"url": url}, headers=api.auth(api.tokens.aalborg)
+    )
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def test_a_message_is_pushed_signed_with_the_inbox_id_and_the_exact_bytes(
+    api: Api, pusher: Pusher
+) -> None:
+    with loopback_receiver() as receiver:
+        endpoint = register(api, receiver.url)
+        api.send(example("01-admission-STIN.json"))
+
+        assert pusher.round() == 1
+        request = receiver.wait_for(1)[0]
+
+    item = api.inbox().json()["items"][0]
+    assert request.headers["webhook-id"] == item["id"]
+    assert request.body == api.inbox_message(item["id"], fhir=True).content
+    assert request.headers["overgang-sequence"] == "1"
+    Webhook(endpoint["secret"]).verify(request.body, request.headers)  # raises when wrong
+    assert item["status"] == "delivered"
+    assert endpoint["secret"].startswith("whsec_")
+    listed = api.client.get("/api/v1/webhooks", headers=api.auth(api.tokens.aalborg)).json()
+    assert "secret" not in listed[0]
+
+
+def test_a_failing_receiver_gets_retries_then_the_message_is_dead_and_can_be_replayed(
+    api: Api, pusher: Pusher
+) -> None:
+    answers = iter([500, 503, 500, 200])
+    with loopback_receiver(lambda _: (next(answers), {})) as receiver:
+        register(api, receiver.url)
+        api.send(example("01-admission-STIN.json"))
+
+        pusher.round()
+        assert pusher.round() == 0  # not due yet: the first retry waits about 10 s
+        pusher.later(13)
+        pusher.round()
+        pusher.later(25)
+        pusher.round()
+        dead = pusher.deliveries()[0]
+        listed = api.client.get(
+            "/api/v1/deliveries?state=dead", headers=api.auth(api.tokens.aalborg)
+        )
+        replayed = api.client.post(
+            f"/api/v1/deliveries/{dead.id}/replay", headers=api.auth(api.tokens.aalborg)
+        )
+        pusher.round()
+        requests = receiver.wait_for(4)
+
+    assert (dead.state, dead.attempts, dead.last_error) == ("dead", 3, "HTTP 500")
+    assert [d["id"] for d in listed.json()] == [str(dead.id)]
+    assert replayed.json()["state"] == "pending"
+    assert pusher.deliveries()[0].state == "delivered"
+    assert len({r.headers["webhook-id"] for r in requests}) == 1  # the same id on every retry
+    assert [a.status_code for a in pusher.attempts()] == [500, 503, 500, 200]
+    assert api.inbox().json()["items"][0]["status"] == "delivered"
+
+
+def test_retry_after_from_the_receiver_sets_the_next_attempt(api: Api, pusher: Pusher) -> None:
+    with loopback_receiver(lambda _: (429, {"Retry-After": "120"})) as receiver:
+        register(api, receiver.url)
+        api.send(example("01-admission-STIN.json"))
+        pusher.round()
+
+    delivery = pusher.deliveries()[0]
+    # Never before the time asked for; a little later, so workers do not come back at once.
+    assert 119 <= (delivery.next_attempt_at - pusher.now).total_seconds() <= 120 * 1.2 + 1
+
+
+def test_410_disables_the_endpoint_and_the_inbox_still_works(api: Api, pusher: Pusher) -> None:
+    with loopback_receiver(lambda _: (410, {})) as receiver:
+        register(api, receiver.url)
+        api.send(example("01-admission-STIN.json"))
+        pusher.round()
+        api.send(example("02-discharge-plan.json"))
+        pusher.round()
+        received = len(receiver.received)
+
+    endpoint = api.client.get("/api/v1/webhooks", headers=api.auth(api.tokens.aalborg)).json()[0]
+    assert (endpoint["active"], endpoint["health"]) == (False, "disabled")
+    assert received == 1
+    assert [d.state for d in pusher.deliveries()] == ["cancelled"]
+    assert len(api.inbox().json()["items"]) == 2
+
+
+def test_a_redirect_is_a_failure_and_is_not_followed(api: Api, pusher: Pusher) -> None:
+    with loopback_receiver(lambda r: (302, {"Location": "/elsewhere"})) as receiver:
+        register(api, receiver.url)
+        api.send(example("01-admission-STIN.json"))
+        pusher.round()
+        paths = [r.path for r in receiver.received]
+
+    assert paths == ["/hook"]
+    assert pusher.deliveries()[0].last_error == "HTTP 302"
+
+
+def test_a_refused_message_holds_back_its_own_episode_but_not_others(
+    api: Api, pusher: Pusher
+) -> None:
+    stin = example("01-admission-STIN.json")
+    other = with_fresh_ids(stin)
+    resources(other, "Encounter")[0]["episodeOfCare"][0]["identifier"]["value"] = "another-episode"
+
+    def refuse_first_episode(request: Received) -> tuple[int, dict[str, str]]:
+        return (500, {}) if EXAMPLE_EPISODE.encode() in request.body else (200, {})
+
+    with loopback_receiver(refuse_first_episode) as receiver:
+        register(api, receiver.url)
+        api.send(stin)
+        api.send(example("02-discharge-plan.json"))  # same episode, after the refused STIN
+        api.send(other)
+        pusher.round()
+        first_round = [(r.headers["overgang-sequence"]) for r in receiver.wait_for(2)]
+
+    states = {d.sequence: d.state for d in pusher.deliveries()}
+    assert sorted(first_round) == ["1", "3"]  # the plan (2) waits behind the STIN (1)
+    assert states == {1: "pending", 2: "pending", 3: "delivered"}
+
+
+def test_an_endpoint_that_keeps_failing_is_marked_once(
+    api: Api, pusher: Pusher, caplog: Any
+) -> None:
+    with loopback_receiver(lambda _: (500, {})) as receiver:
+        register(api, receiver.url)
+        for _ in range(3):
+            api.send(with_fresh_ids(example("01-admission-STIN.json")))
+            pusher.round()
+            pusher.later(60)
+        receiver.wait_for(3)
+
+    endpoint = api.client.get("/api/v1/webhooks", headers=api.auth(api.tokens.aalborg)).json()[0]
+    assert endpoint["health"] == "failing"
+    assert [r.message for r in caplog.records].count("webhook endpoint health changed") == 1
+
+
+def test_unsafe_webhook_urls_are_refused(api: Api) -> None:
+    for url in (
+        "http://example.org/hook",
+        "https://10.1.2.3/hook",
+        "https://169.254.169.254/",
+        "ftp://x",
+    ):
+        response = api.client.post(
+            "/api/v1/webhooks", json={"url": url}, headers=api.auth(api.tokens.aalborg)
+        )
+        assert response.status_code == 422, url
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_delivered_message_not_acknowledged_in_time_is_flagged_for_the_ward(
+    api: Api, pusher: Pusher
+) -> None:
+    with loopback_receiver() as receiver:
+        register(api, receiver.url)
+        api.send(example("01-admission-STIN.json"))
+        pusher.round()
+        receiver.wait_for(1)
+    with transaction(pusher.sessions) as session:
+        early = flag_unacknowledged(session=session, settings=pusher.settings, now=pusher.now)
+    with transaction(pusher.sessions) as session:
+        late = flag_unacknowledged(
+            session=session, settings=pusher.settings, now=pusher.now + timedelta(minutes=31)
+        )
+
+    assert (early, late) == (0, 1)
+    episode = api.episode(EXAMPLE_EPISODE).json()
+    assert episode["messages_to_municipality"][0]["follow_up_flagged_at"] is not None
+
+
+def test_only_municipalities_manage_webhooks(api: Api) -> None:
+    response = api.client.post(
+        "/api/v1/webhooks",
+        json={"url": "https://x.example/hook"},
+        headers=api.auth(api.tokens.hospital),
+    )
+    assert response.status_code == 403
