@@ -18,6 +18,7 @@ from overgang.api.deps import (
 from overgang.api.errors import problem_responses
 from overgang.api.event_schemas import EventAccepted, EventIn
 from overgang.domain.messages import OrganisationRef
+from overgang.metrics import MESSAGES_RECEIVED
 from overgang.service.events import receive_event
 
 router = APIRouter(prefix="/api/v1/events", tags=["Hospital events (plain JSON)"])
@@ -53,6 +54,9 @@ async def post_event(
         now=datetime.now(UTC),
     )
     request.state.message_kind = message.kind.value
+    MESSAGES_RECEIVED.labels(
+        kind=message.kind.value, outcome="duplicate" if receipt.duplicate else "accepted"
+    ).inc()
     if not receipt.duplicate:
         wake_delivery_worker(request)
     return {

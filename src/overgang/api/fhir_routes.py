@@ -17,7 +17,8 @@ from overgang.api.deps import (
 )
 from overgang.api.errors import FHIR_JSON, operation_outcome, outcome_responses
 from overgang.domain.issues import Issue
-from overgang.service.process import process_message
+from overgang.metrics import MESSAGES_RECEIVED
+from overgang.service.process import ProcessOutcome, process_message
 
 router = APIRouter(prefix="/fhir", tags=["FHIR messaging"])
 
@@ -94,6 +95,15 @@ async def process_message_endpoint(
         now=datetime.now(UTC),
     )
     request.state.message_kind = outcome.kind
+    MESSAGES_RECEIVED.labels(
+        kind=outcome.kind or "unknown", outcome=_outcome_label(outcome)
+    ).inc()
     if outcome.receipt is not None and not outcome.receipt.duplicate:
         wake_delivery_worker(request)
     return JSONResponse(outcome.resource, status_code=outcome.status, media_type=FHIR_JSON)
+
+
+def _outcome_label(outcome: ProcessOutcome) -> str:
+    if outcome.receipt is None:
+        return "refused" if outcome.status >= 400 else "recorded"
+    return "duplicate" if outcome.receipt.duplicate else "accepted"

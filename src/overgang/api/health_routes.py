@@ -1,16 +1,28 @@
-"""Liveness and readiness probes: no authentication, no personal data."""
+"""Liveness, readiness and metrics: no authentication, no personal data."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import SQLAlchemyError
 
+from overgang.metrics import render
 from overgang.storage.db import is_migrated
 
 router = APIRouter(tags=["Operations"])
+
+
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus exposition"}},
+)
+def metrics(request: Request) -> PlainTextResponse:
+    """Prometheus metrics: messages, deliveries, attempts, outbox depth and age. No personal data."""
+    return PlainTextResponse(render(request.app.state.sessions), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/healthz")

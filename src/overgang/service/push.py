@@ -36,6 +36,7 @@ from overgang.delivery.targets import (
     UnsafeWebhookUrl,
     check_webhook_url,
 )
+from overgang.metrics import DELIVERIES_FINISHED, DELIVERY_ATTEMPTS
 from overgang.storage import deliveries as delivery_store
 from overgang.storage.db import transaction
 from overgang.storage.models import Delivery, DeliveryAttempt, InboxMessage, WebhookEndpoint
@@ -158,6 +159,7 @@ def record_outcome(
     )
     delivery.attempts += 1
     delivery.leased_until = None
+    DELIVERY_ATTEMPTS.labels(outcome=outcome.kind).inc()
     if delivery.state != "pending":
         return delivery  # replayed, cancelled or delivered meanwhile: the attempt is history only
     if outcome.kind == "delivered":
@@ -174,6 +176,7 @@ def _delivered(
 ) -> None:
     delivery.state = "delivered"
     delivery.delivered_at = now
+    DELIVERIES_FINISHED.labels(outcome="delivered").inc()
     delivery.last_error = None
     session.execute(
         update(InboxMessage)
@@ -222,6 +225,7 @@ def _failed(
     )
     if delay is None:
         delivery.state = "dead"
+        DELIVERIES_FINISHED.labels(outcome="dead").inc()
         log.warning(
             "delivery dead-lettered",
             extra={"delivery_id": str(delivery.id), "endpoint_id": str(endpoint.id)},

@@ -1,0 +1,80 @@
+"""Prometheus metrics. Labels name kinds, outcomes and municipality codes: never a person."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from overgang.storage.db import transaction
+from overgang.storage.models import Delivery, Organisation
+
+REGISTRY = CollectorRegistry()
+MESSAGES_RECEIVED = Counter(
+    "overgang_messages_received",
+    "Hospital messages received, by kind and outcome (accepted, duplicate, refused).",
+    ["kind", "outcome"],
+    registry=REGISTRY,
+)
+DELIVERY_ATTEMPTS = Counter(
+    "overgang_delivery_attempts",
+    "Webhook attempts, by outcome (delivered, failed, gone).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+DELIVERIES_FINISHED = Counter(
+    "overgang_deliveries",
+    "Deliveries that reached a final state (delivered, dead, cancelled).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+
+
+class OutboxCollector(Collector):
+    """Queue depth and the age of the oldest undelivered message, read from the database at
+    scrape time, so every replica reports the shared outbox the same way."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        depth = GaugeMetricFamily(
+            "overgang_outbox_pending",
+            "Deliveries waiting to be pushed, by municipality.",
+            labels=["municipality"],
+        )
+        oldest = GaugeMetricFamily(
+            "overgang_outbox_oldest_pending_seconds",
+            "Age of the oldest undelivered message, by municipality.",
+            labels=["municipality"],
+        )
+        now = datetime.now(UTC)
+        with transaction(self.sessions) as session:
+            rows = session.execute(
+                select(
+                    Organisation.municipality_code,
+                    func.count(Delivery.id),
+                    func.min(Delivery.created_at),
+                )
+                .join(Organisation, Organisation.id == Delivery.municipality_organisation_id)
+                .where(Delivery.state == "pending")
+                .group_by(Organisation.municipality_code)
+            ).all()
+        for code, count, first in rows:
+            depth.add_metric([code or "-"], count)
+            first_at = first if first.tzinfo else first.replace(tzinfo=UTC)
+            oldest.add_metric([code or "-"], (now - first_at).total_seconds())
+        yield depth
+        yield oldest
+
+
+def render(sessions: sessionmaker[Session]) -> bytes:
+    """The exposition text: this process's counters and the shared outbox gauges."""
+    outbox = CollectorRegistry()
+    outbox.register(OutboxCollector(sessions))
+    return generate_latest(REGISTRY) + generate_latest(outbox)
