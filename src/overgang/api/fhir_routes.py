@@ -95,9 +95,7 @@ async def process_message_endpoint(
         now=datetime.now(UTC),
     )
     request.state.message_kind = outcome.kind
-    MESSAGES_RECEIVED.labels(
-        kind=outcome.kind or "unknown", outcome=_outcome_label(outcome)
-    ).inc()
+    MESSAGES_RECEIVED.labels(kind=outcome.kind or "unknown", outcome=_outcome_label(outcome)).inc()
     if outcome.receipt is not None and not outcome.receipt.duplicate:
         wake_delivery_worker(request)
     return JSONResponse(outcome.resource, status_code=outcome.status, media_type=FHIR_JSON)

@@ -41,7 +41,11 @@ def list_inbox(
     sessions: SessionsDep,
     audit: AuditDep,
     after: Annotated[
-        str | None, Query(description="The `next_cursor` of the previous page.")
+        str | None,
+        Query(
+            description="The `next_cursor` of the previous page: the last sequence number seen. "
+            "After a gap in pushed sequence numbers, pull from the last one received."
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=inbox.MAX_PAGE)] = 100,
 ) -> dict[str, Any]:
