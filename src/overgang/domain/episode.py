@@ -163,7 +163,13 @@ def admitted_at(timeline: Sequence[TimelineEvent]) -> datetime | None:
 def discharged_at(timeline: Sequence[TimelineEvent]) -> datetime | None:
     """When the stay ended, by the discharge or death in force (a cancellation reopens it)."""
     endings = [e for e in current_events(timeline) if e.base_code in ENDINGS]
-    return endings[-1].occurred_at if endings else None
+    deaths = [e for e in endings if e.base_code == "MORS"]
+    if deaths:
+        return deaths[-1].occurred_at
+    # Among discharge notices and handovers, the one sent last is the hospital's newest word on
+    # the time: a correction after the handover moves the discharge either way.
+    newest = max(endings, key=lambda e: e.message_timestamp, default=None)
+    return newest.occurred_at if newest else None
 
 
 def latest_notice(timeline: Sequence[TimelineEvent]) -> TimelineEvent | None:
