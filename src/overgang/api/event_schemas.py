@@ -185,26 +185,17 @@ class EventIn(Strict):
         if kind is not MessageKind.HOSPITAL_NOTIFICATION:
             return ProvenanceStep(activity=kind.value, occurred_at=self.timestamp)
         activity = ACTIVITY[(self.type, self.encounter.encounter_class)]
+        follows, prefix, role = self.follows, "", "revision" if self.follows else None
         if self.corrects:
-            prefix = "" if self.type == "death" else "revise-"
-            return ProvenanceStep(
-                activity=prefix + activity,
-                role="revision",
-                follows_header_id=self.corrects,
-                occurred_at=self.timestamp,
-            )
-        if self.cancels:
-            prefix = "" if self.type == "death" else "cancel-"
-            return ProvenanceStep(
-                activity=prefix + activity,
-                role="removal",
-                follows_header_id=self.cancels,
-                occurred_at=self.timestamp,
-            )
+            follows, prefix, role = self.corrects, "revise-", "revision"
+        elif self.cancels:
+            follows, prefix, role = self.cancels, "cancel-", "removal"
+        if self.type == "death":
+            prefix = ""  # MORS, RE_MORS and AN_MORS repeat the admission's activity (MedCom)
         return ProvenanceStep(
-            activity=activity,
-            role="revision" if self.follows else None,
-            follows_header_id=self.follows,
+            activity=prefix + activity,
+            role=role,
+            follows_header_id=follows,
             occurred_at=self.timestamp,
         )
 

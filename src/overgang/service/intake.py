@@ -25,7 +25,8 @@ def take_message(
     now: datetime,
 ) -> Receipt:
     """Receive the message; if a concurrent copy committed first, answer as to a resend."""
-    try:
+
+    def receive() -> Receipt:
         with transaction(sessions) as session:
             return receive_message(
                 session=session,
@@ -35,14 +36,9 @@ def take_message(
                 checklists=checklists,
                 now=now,
             )
+
+    try:
+        return receive()
     except IntegrityError:
         # The unique MessageHeader.id caught the race; the stored copy now gives the answer.
-        with transaction(sessions) as session:
-            return receive_message(
-                session=session,
-                caller=caller,
-                message=message,
-                raw=raw(session),
-                checklists=checklists,
-                now=now,
-            )
+        return receive()
