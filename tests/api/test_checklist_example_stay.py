@@ -100,3 +100,25 @@ def test_only_the_addressed_municipality_answers_readiness(api: Api) -> None:
     episode = api.episode(EXAMPLE_EPISODE).json()
     assert episode["readiness"]["ready"] is False
     assert episode["checklist"]["trigger"] == "readiness"
+
+
+def test_the_fhir_form_of_plan_and_handover_carries_the_checklist(api: Api) -> None:
+    from fhir.resources.R4B.bundle import Bundle
+
+    api.send(example("01-admission-STIN.json"))
+    plan = example("02-discharge-plan.json")
+    api.send(plan)
+    items = api.inbox().json()["items"]
+    plan_item = next(item for item in items if item["kind"] == "discharge-plan")
+
+    bundle = api.inbox_message(plan_item["id"], fhir=True).json()
+
+    Bundle.model_validate(bundle)
+    assert bundle["entry"][:-1] == plan["entry"]  # the hospital's content, unchanged
+    outcome = bundle["entry"][-1]["resource"]
+    assert outcome["resourceType"] == "OperationOutcome"
+    result = {e["url"]: e for e in outcome["extension"][0]["extension"]}
+    assert result["checklist"]["valueString"] == "psychiatry-adult"
+    assert result["complete"]["valueBoolean"] is False
+    flagged = {issue["details"]["coding"][0]["code"] for issue in outcome["issue"]}
+    assert flagged == {i["id"] for i in plan_item["checklist"]["items"] if i["status"] == "missing"}

@@ -30,6 +30,7 @@ from overgang.domain.episode import (
 from overgang.domain.issues import Issue, medcom_issue
 from overgang.domain.messages import InboundMessage, MessageKind
 from overgang.errors import Conflict, Forbidden, Unprocessable
+from overgang.fhir.handover import with_checklist
 from overgang.service.caller import Caller
 from overgang.service.checklist import checklist_issues, evaluate_episode, latest_evaluation
 from overgang.service.push import enqueue_deliveries
@@ -172,7 +173,9 @@ def receive_message(
         received=received,
         kind=INBOX_KIND[message.kind],
         notification=received.notification_code,
-        body=raw.outbound_json,
+        body=with_checklist(raw.outbound_json, checklist.to_json())
+        if checklist and message.content is not None
+        else raw.outbound_json,
         checklist=checklist.to_json() if checklist and message.content is not None else None,
         now=now,
     )
