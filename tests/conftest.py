@@ -61,6 +61,7 @@ def postgres_url() -> Iterator[str]:
     url = server.set(database=name).render_as_string(hide_password=False)
     upgrade_database(url)
     yield url
+    admin.dispose()  # the fault tests restart the server: start from a fresh connection
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()

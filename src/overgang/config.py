@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     )
     run_worker: bool = Field(default=True, description="`serve` runs the webhook sender too.")
     worker_poll_seconds: float = 0.2
+    delivery_lease_seconds: int = Field(
+        default=120,
+        description="SQLite: how long a leased delivery is kept from other senders (above the "
+        "longest send: connect plus read timeout).",
+    )
     worker_batch_size: int = 50
     worker_concurrency: int = 8
     webhook_connect_timeout: float = 5.0

@@ -59,3 +59,21 @@ def test_a_medcom_notification_in_xml_is_taken_like_its_json(api: Api) -> None:
     assert item["notification_code"] == "STIN"
     # The municipality gets the message in FHIR JSON, with the same content.
     assert json.loads(api.inbox_message(item["id"], fhir=True).content) == original
+
+
+def test_an_unreachable_database_answers_503_with_retry_after(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'missing' / 'overgang.db'}", run_worker=False
+    )
+    with TestClient(create_app(settings)) as client:
+        on_api = client.get("/api/v1/inbox", headers={"Authorization": "Bearer ovg_x"})
+        on_fhir = client.post(
+            "/fhir/$process-message",
+            content=b"{}",
+            headers={"Authorization": "Bearer ovg_x", "Content-Type": "application/fhir+json"},
+        )
+
+    assert on_api.status_code == on_fhir.status_code == 503
+    assert on_api.headers["retry-after"] == "5"
+    assert on_api.headers["content-type"] == "application/problem+json"
+    assert on_fhir.json()["issue"][0]["code"] == "transient"

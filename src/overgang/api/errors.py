@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from overgang.domain.issues import Issue
@@ -30,6 +31,7 @@ ISSUE_CODE_BY_STATUS = {
     413: "too-long",
     415: "not-supported",
     422: "invalid",
+    503: "transient",
 }
 
 
@@ -95,6 +97,16 @@ async def handle_http_error(request: Request, error: Exception) -> Response:
     return _render(request, error.status_code, title, str(error.detail))
 
 
+async def handle_database_unavailable(request: Request, error: Exception) -> Response:
+    # The database is restarting or unreachable: nothing was stored, so a retry is safe.
+    logger.warning("database unavailable", extra={"error_type": type(error).__name__})
+    response = _render(
+        request, 503, "Service unavailable", "the database is unavailable; retry shortly"
+    )
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 async def handle_unexpected_error(request: Request, error: Exception) -> Response:
     # Only the type: a message could carry personal data from the request.
     logger.error("unhandled error", extra={"error_type": type(error).__name__})
@@ -107,6 +119,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OvergangError, handle_overgang_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
+    app.add_exception_handler(OperationalError, handle_database_unavailable)
+    app.add_exception_handler(InterfaceError, handle_database_unavailable)
     app.add_exception_handler(Exception, handle_unexpected_error)
 
 
@@ -130,8 +144,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Unknown, or not the caller's",
         409: "Conflicts with what is stored",
         422: "Invalid request or not acceptable",
+        503: "The database is unavailable; retry after Retry-After seconds",
     }
-    return {status: _problem_response(descriptions[status]) for status in statuses}
+    # Any call can meet a database that is restarting.
+    return {status: _problem_response(descriptions[status]) for status in (*statuses, 503)}
 
 
 def outcome_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -143,5 +159,6 @@ def outcome_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "The body is larger than allowed (OperationOutcome)",
         415: "Not application/fhir+json or application/fhir+xml (OperationOutcome)",
         422: "Valid FHIR that breaks a MedCom or Overgang rule (Acknowledgement fatal-error)",
+        503: "The database is unavailable; nothing was stored, resend after Retry-After seconds",
     }
-    return {status: _outcome_response(descriptions[status]) for status in statuses}
+    return {status: _outcome_response(descriptions[status]) for status in (*statuses, 503)}

@@ -42,7 +42,6 @@ from overgang.storage.db import transaction
 from overgang.storage.models import Delivery, DeliveryAttempt, InboxMessage, WebhookEndpoint
 
 log = logging.getLogger("overgang.delivery")
-LEASE = timedelta(seconds=60)
 
 
 def enqueue_deliveries(*, session: Session, inbox_message: InboxMessage, now: datetime) -> int:
@@ -80,31 +79,33 @@ class Job:
     kind: str
 
 
-def claim_jobs(*, sessions: sessionmaker[Session], settings: Settings, now: datetime) -> list[Job]:
+def _job(session: Session, row: Delivery) -> Job:
+    endpoint = session.get_one(WebhookEndpoint, row.endpoint_id)
+    message = session.get_one(InboxMessage, row.inbox_message_id)
+    return Job(
+        delivery_id=row.id,
+        message_id=message.id,
+        url=endpoint.url,
+        secret=endpoint.secret,
+        body=message.body,
+        sequence=message.sequence,
+        kind=message.kind,
+    )
+
+
+def claim_jobs(
+    *, sessions: sessionmaker[Session], settings: Settings, now: datetime, limit: int
+) -> list[Job]:
+    """Lease up to `limit` due deliveries (the SQLite path; see `deliver_due`)."""
     with transaction(sessions) as session:
         rows = delivery_store.claim_due_deliveries(
             session=session,
             now=now,
-            lease_until=now + LEASE,
-            limit=settings.worker_batch_size,
+            lease_until=now + timedelta(seconds=settings.delivery_lease_seconds),
+            limit=limit,
             skip_locked=not settings.is_sqlite,
         )
-        jobs = []
-        for row in rows:
-            endpoint = session.get_one(WebhookEndpoint, row.endpoint_id)
-            message = session.get_one(InboxMessage, row.inbox_message_id)
-            jobs.append(
-                Job(
-                    delivery_id=row.id,
-                    message_id=message.id,
-                    url=endpoint.url,
-                    secret=endpoint.secret,
-                    body=message.body,
-                    sequence=message.sequence,
-                    kind=message.kind,
-                )
-            )
-        return jobs
+        return [_job(session, row) for row in rows]
 
 
 def attempt(*, job: Job, client: httpx.Client, settings: Settings, now: datetime) -> AttemptOutcome:
@@ -253,23 +254,81 @@ def deliver_due(
     clock: Callable[[], datetime],
     rng: random.Random,
 ) -> int:
-    """One round: lease what is due, send it concurrently, record each outcome."""
-    jobs = claim_jobs(sessions=sessions, settings=settings, now=clock())
+    """One round of sending; returns how many deliveries were attempted.
 
-    def run(job: Job) -> None:
-        outcome = attempt(job=job, client=client, settings=settings, now=clock())
-        with transaction(sessions) as session:
-            record_outcome(
-                session=session,
-                delivery_id=job.delivery_id,
-                outcome=outcome,
-                settings=settings,
-                now=clock(),
-                rng=rng,
-            )
+    PostgreSQL: each of `worker_concurrency` threads takes one due delivery at a time with
+    FOR UPDATE SKIP LOCKED and keeps that row lock until the outcome is recorded in the same
+    transaction. No other worker can take a delivery while it is in flight, however long the
+    receiver takes; if the process or the database dies mid-send, the lock goes with it and the
+    delivery is simply due again (the receiver de-duplicates by webhook-id).
 
-    list(pool.map(run, jobs))
-    return len(jobs)
+    SQLite has no row locks and one writer at a time: there a batch of at most
+    `worker_concurrency` deliveries is leased (`delivery_lease_seconds`, well above the longest
+    send), sent side by side, and each outcome recorded in a transaction of its own.
+    """
+    if settings.is_sqlite:
+        jobs = claim_jobs(
+            sessions=sessions, settings=settings, now=clock(), limit=settings.worker_concurrency
+        )
+
+        def run(job: Job) -> None:
+            outcome = attempt(job=job, client=client, settings=settings, now=clock())
+            with transaction(sessions) as session:
+                record_outcome(
+                    session=session,
+                    delivery_id=job.delivery_id,
+                    outcome=outcome,
+                    settings=settings,
+                    now=clock(),
+                    rng=rng,
+                )
+
+        list(pool.map(run, jobs))
+        return len(jobs)
+
+    per_thread = max(1, settings.worker_batch_size // settings.worker_concurrency)
+
+    def send_while_due(_: int) -> int:
+        sent = 0
+        while sent < per_thread and _send_one_locked(
+            sessions=sessions, settings=settings, client=client, clock=clock, rng=rng
+        ):
+            sent += 1
+        return sent
+
+    return sum(pool.map(send_while_due, range(settings.worker_concurrency)))
+
+
+def _send_one_locked(
+    *,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    client: httpx.Client,
+    clock: Callable[[], datetime],
+    rng: random.Random,
+) -> bool:
+    """Take one due delivery under a row lock, send it and record it; False when none is due."""
+    with transaction(sessions) as session:
+        now = clock()
+        rows = delivery_store.claim_due_deliveries(
+            session=session,
+            now=now,
+            lease_until=now + timedelta(seconds=settings.delivery_lease_seconds),
+            limit=1,
+            skip_locked=True,
+        )
+        if not rows:
+            return False
+        outcome = attempt(job=_job(session, rows[0]), client=client, settings=settings, now=clock())
+        record_outcome(
+            session=session,
+            delivery_id=rows[0].id,
+            outcome=outcome,
+            settings=settings,
+            now=clock(),
+            rng=rng,
+        )
+        return True
 
 
 def flag_unacknowledged(*, session: Session, settings: Settings, now: datetime) -> int:
