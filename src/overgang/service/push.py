@@ -145,8 +145,12 @@ def record_outcome(
     rng: random.Random,
 ) -> Delivery:
     """Keep the attempt, then deliver, retry, dead-letter, or disable the endpoint."""
-    delivery = session.get_one(Delivery, delivery_id, with_for_update=True)
-    endpoint = session.get_one(WebhookEndpoint, delivery.endpoint_id, with_for_update=True)
+    # FOR NO KEY UPDATE: new deliveries referencing the endpoint (their foreign-key check takes
+    # KEY SHARE) are not held up while an outcome is recorded.
+    delivery = session.get_one(Delivery, delivery_id, with_for_update={"key_share": True})
+    endpoint = session.get_one(
+        WebhookEndpoint, delivery.endpoint_id, with_for_update={"key_share": True}
+    )
     session.add(
         DeliveryAttempt(
             delivery_id=delivery.id,

@@ -52,7 +52,9 @@ def claim_due_deliveries(
     """
     query = select(Delivery).where(_due(now)).order_by(Delivery.next_attempt_at).limit(limit)
     if skip_locked:
-        rows = list(session.scalars(query.with_for_update(skip_locked=True, of=Delivery)))
+        rows = list(
+            session.scalars(query.with_for_update(skip_locked=True, key_share=True, of=Delivery))
+        )
         for row in rows:
             row.leased_until = lease_until
         return rows
