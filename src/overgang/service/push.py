@@ -290,6 +290,9 @@ def deliver_due(
         list(pool.map(run, jobs))
         return len(jobs)
 
+    with transaction(sessions) as session:
+        if not delivery_store.any_due(session=session, now=clock()):
+            return 0
     per_thread = max(1, settings.worker_batch_size // settings.worker_concurrency)
 
     def send_while_due(_: int) -> int:

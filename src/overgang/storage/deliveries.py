@@ -41,6 +41,11 @@ def _due(now: datetime):  # type: ignore[no-untyped-def]
     )
 
 
+def any_due(*, session: Session, now: datetime) -> bool:
+    """Whether a round would find work: one cheap query instead of a claim per sender thread."""
+    return session.scalar(select(exists().where(_due(now)))) is True
+
+
 def claim_due_deliveries(
     *, session: Session, now: datetime, lease_until: datetime, limit: int, skip_locked: bool
 ) -> list[Delivery]:

@@ -27,7 +27,7 @@ def find_episodes_by_keys(
             )
         )
         # Messages about one episode take turns: each reads the timeline the other committed.
-        .with_for_update(of=Episode)
+        .with_for_update(of=Episode, key_share=True)
     ).all()
     by_key = {EpisodeKey(system=system, value=value): episode for system, value, episode in rows}
     return [(key, by_key[key]) for key in keys if key in by_key]

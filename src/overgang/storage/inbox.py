@@ -35,7 +35,7 @@ def get_inbox_message(
         InboxMessage.municipality_organisation_id == municipality_id,
     )
     if for_update:
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     return session.scalars(query).one_or_none()
 
 

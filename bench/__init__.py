@@ -1,0 +1,1 @@
+"""Load benchmark of `POST /fhir/$process-message` and webhook delivery (`python -m bench.run`)."""

@@ -1,0 +1,82 @@
+"""Serve the ceiling app, or Overgang with several worker processes, with the uvicorn settings of
+`overgang serve` (log_config=None and JSON logs, graceful shutdown of 20 s, default loop and HTTP
+implementations). One Overgang process is benchmarked through `overgang serve` itself.
+
+    python -m bench.serve ceiling --port 8100 [--workers 2]
+    python -m bench.serve overgang --port 8100 --workers 2   # OVERGANG_* from the environment
+    python -m bench.serve overgang --port 8100 --threads 8   # an experiment: a smaller pool
+
+`--threads` sets how many threads run synchronous work (anyio's default limiter, 40), that is
+how many requests Overgang processes at once in one process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+
+import anyio.to_thread
+import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from overgang.config import Settings
+from overgang.logs import configure_logging
+
+THREADS_VARIABLE = "BENCH_SERVER_THREADS"  # read by each worker process
+
+
+def limit_threads(app: ASGIApp, threads: int) -> ASGIApp:
+    """`app`, with at most `threads` threads for synchronous routes and dependencies."""
+
+    async def limited(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        await app(scope, receive, send)
+
+    return limited
+
+
+def overgang_app() -> ASGIApp:
+    """The app `overgang serve` runs, made in each worker process (uvicorn --factory)."""
+    from overgang.api.app import create_app
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    app: ASGIApp = create_app(settings)
+    threads = os.environ.get(THREADS_VARIABLE)
+    return limit_threads(app, int(threads)) if threads else app
+
+
+def ceiling_app() -> ASGIApp:
+    from bench.ceiling import app
+
+    threads = os.environ.get(THREADS_VARIABLE)
+    return limit_threads(app, int(threads)) if threads else app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("app", choices=["ceiling", "overgang"])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threads", type=int, help="threads for synchronous work (default 40)")
+    args = parser.parse_args(argv)
+    if args.threads:
+        os.environ[THREADS_VARIABLE] = str(args.threads)
+    configure_logging(Settings().log_level)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    uvicorn.run(
+        f"bench.serve:{args.app}_app",
+        factory=True,
+        workers=args.workers,
+        host="127.0.0.1",
+        port=args.port,
+        log_config=None,
+        timeout_graceful_shutdown=20,
+    )
+
+
+if __name__ == "__main__":
+    main()
