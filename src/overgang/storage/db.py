@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +39,17 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+# SQLite has one writer at a time. Threads of one process take turns here instead of in
+# SQLite's busy handler, which sleeps with growing back-off and leaves the core idle.
+_SQLITE_TURN = threading.RLock()
+
+
 @contextmanager
 def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: everything inside commits together or not at all."""
-    with sessions() as session, session.begin():
+    bind = sessions.kw.get("bind")
+    turn = _SQLITE_TURN if bind is not None and bind.dialect.name == "sqlite" else nullcontext()
+    with turn, sessions() as session, session.begin():
         yield session
 
 
