@@ -10,7 +10,6 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 from overgang.domain.issues import MEDCOM_ERROR_SYSTEM, Issue, medcom_issue
 from overgang.fhir.acknowledgement import (
-    BASE_URL,
     BUNDLE_PROFILE,
     HEADER_PROFILE,
     MEDCOM_ERROR_CODES,
@@ -23,6 +22,7 @@ from overgang.fhir.acknowledgement import (
 )
 from overgang.fhir.codes import (
     GLN_SYSTEM,
+    OVERGANG_BASE,
     SOR_SYSTEM,
 )
 from overgang.fhir.codes import (
@@ -128,7 +128,9 @@ def new_provenance_of(bundle: dict[str, Any]) -> dict[str, Any]:
 
 def resolve(bundle: dict[str, Any], reference: str) -> dict[str, Any]:
     """Resolve a relative reference the way a receiver does: against the entries' fullUrls."""
-    (resource,) = [e["resource"] for e in bundle["entry"] if e["fullUrl"] == BASE_URL + reference]
+    (resource,) = [
+        e["resource"] for e in bundle["entry"] if e["fullUrl"] == f"{OVERGANG_BASE}/{reference}"
+    ]
     return resource
 
 
@@ -257,7 +259,7 @@ def test_references_resolve_inside_the_bundle_except_to_the_acknowledged_header(
 def test_full_urls_are_absolute_and_unique() -> None:
     bundle = acknowledge(issues=[WARNING])
     full_urls = [entry["fullUrl"] for entry in bundle["entry"]]
-    assert all(url.startswith(BASE_URL) for url in full_urls)
+    assert all(url.startswith(f"{OVERGANG_BASE}/") for url in full_urls)
     assert len(set(full_urls)) == len(full_urls)
 
 

@@ -31,7 +31,6 @@ __all__ = [
 Json = dict[str, Any]
 ResponseCode = Literal["ok", "transient-error", "fatal-error"]
 
-BASE_URL: Final = "https://fhir.overgang.dk/"
 
 _ACK_IG: Final = "http://medcomfhir.dk/ig/acknowledgement/StructureDefinition/"
 _MESSAGING_IG: Final = "http://medcomfhir.dk/ig/messaging/StructureDefinition/"
@@ -286,6 +285,6 @@ def _narrative(title: str, rows: Sequence[tuple[str, str]]) -> Json:
 def _full_url(resource: Json) -> str:
     resource_id = resource.get("id")
     if isinstance(resource_id, str) and resource_id:
-        return f"{BASE_URL}{resource['resourceType']}/{resource_id}"
+        return f"{codes.OVERGANG_BASE}/{resource['resourceType']}/{resource_id}"
     # A copied Provenance without an id cannot be referred to anyway; it still needs a fullUrl.
     return f"urn:uuid:{uuid4()}"

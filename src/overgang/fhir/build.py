@@ -43,7 +43,7 @@ def build_message_bundle(
     *,
     sender_name: str | None = None,
     receiver_name: str | None = None,
-    base_url: str = "https://fhir.overgang.dk",
+    base_url: str = codes.OVERGANG_BASE,
 ) -> dict[str, Any]:
     """Build the FHIR R4 message Bundle that `read_message` reads back as `message`."""
     notification = message.kind is MessageKind.HOSPITAL_NOTIFICATION

@@ -14,7 +14,9 @@ MEDCOM_LEAVE_PERIOD_EXTENSION = (  # sic: MedCom's own spelling
     "http://medcomfhir.dk/ig/hospitalnotification/StructureDefinition/"
     "medcom-hospitalnotifiation-leave-period-extension"
 )
-OVERGANG_EVENT_SYSTEM = "https://fhir.overgang.dk/CodeSystem/event"
+# Overgang's own canonical base: a name for its artefacts and fullUrls, never fetched.
+OVERGANG_BASE = "https://fhir.overgang.dk"
+OVERGANG_EVENT_SYSTEM = f"{OVERGANG_BASE}/CodeSystem/event"
 
 HOSPITAL_NOTIFICATION_EVENT = "hospital-notification-message"
 ACKNOWLEDGEMENT_EVENT = "acknowledgement-message"

@@ -9,9 +9,9 @@ from typing import Any
 import orjson
 
 from overgang.domain.issues import CHECKLIST_ITEM_SYSTEM
+from overgang.fhir.codes import OVERGANG_BASE
 
 CHECKLIST_RESULT_EXTENSION = "https://fhir.overgang.dk/StructureDefinition/checklist-result"
-BASE_URL = "https://fhir.overgang.dk"
 
 
 def with_checklist(bundle_json: bytes, checklist: dict[str, Any]) -> bytes:
@@ -20,7 +20,7 @@ def with_checklist(bundle_json: bytes, checklist: dict[str, Any]) -> bytes:
     extension. Everything the hospital sent stays as it was."""
     bundle = orjson.loads(bundle_json)
     header_id = str(bundle["entry"][0]["resource"].get("id", ""))
-    outcome_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{BASE_URL}/checklist/{header_id}"))
+    outcome_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{OVERGANG_BASE}/checklist/{header_id}"))
     missing = [item for item in checklist["items"] if item["status"] == "missing"]
     outcome = {
         "resourceType": "OperationOutcome",
@@ -55,6 +55,6 @@ def with_checklist(bundle_json: bytes, checklist: dict[str, Any]) -> bytes:
         ],
     }
     bundle["entry"].append(
-        {"fullUrl": f"{BASE_URL}/OperationOutcome/{outcome_id}", "resource": outcome}
+        {"fullUrl": f"{OVERGANG_BASE}/OperationOutcome/{outcome_id}", "resource": outcome}
     )
     return orjson.dumps(bundle)

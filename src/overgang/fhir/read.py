@@ -36,7 +36,6 @@ from overgang.fhir.validate import unresolved_references, validate_with_fhir_res
 class ReadMessage:
     message: InboundMessage
     envelope: AcknowledgedMessage
-    document: dict[str, Any]
 
 
 def read_message(
@@ -91,7 +90,7 @@ def read_message(
                 )
             ]
         )
-    return ReadMessage(message=message, envelope=envelope, document=document)
+    return ReadMessage(message=message, envelope=envelope)
 
 
 def _envelope(header: Resource, index: BundleIndex) -> AcknowledgedMessage | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from overgang.storage.models import Delivery, WebhookEndpoint
@@ -24,7 +24,7 @@ def active_endpoints(*, session: Session, municipality_id: uuid.UUID) -> list[We
     )
 
 
-def _due(now: datetime):  # type: ignore[no-untyped-def]
+def _due(now: datetime) -> ColumnElement[bool]:
     """Pending, due, not leased, and not behind an earlier pending message of its episode."""
     earlier = aliased(Delivery)
     blocked = exists().where(
