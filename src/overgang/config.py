@@ -44,8 +44,10 @@ class Settings(BaseSettings):
         description="SQLite: how long a leased delivery is kept from other senders (above the "
         "longest send: connect plus read timeout).",
     )
-    worker_batch_size: int = 50
-    worker_concurrency: int = 8
+    worker_batch_size: int = Field(
+        default=50, description="Deliveries a sender claims, sends and records per round."
+    )
+    worker_concurrency: int = Field(default=8, description="Sends of one round at a time.")
     webhook_connect_timeout: float = 5.0
     webhook_read_timeout: float = 15.0  # Standard Webhooks advises 15-30 s
     endpoint_failing_after: int = Field(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.config import Settings
@@ -39,6 +39,7 @@ from overgang.delivery.targets import (
 from overgang.metrics import DELIVERIES_FINISHED, DELIVERY_ATTEMPTS
 from overgang.storage import deliveries as delivery_store
 from overgang.storage.db import transaction
+from overgang.storage.deliveries import DueDelivery
 from overgang.storage.models import Delivery, DeliveryAttempt, InboxMessage, WebhookEndpoint
 
 log = logging.getLogger("overgang.delivery")
@@ -66,46 +67,30 @@ def enqueue_deliveries(*, session: Session, inbox_message: InboxMessage, now: da
     return len(endpoints)
 
 
+Job = DueDelivery  # what one send needs, read when the delivery was claimed
+
+
 @dataclass(frozen=True)
-class Job:
-    """What one send needs, read while the lease was taken."""
+class Sent:
+    """One job sent: what happened, and when it was over."""
 
-    delivery_id: uuid.UUID
-    message_id: uuid.UUID
-    url: str
-    secret: str
-    body: bytes
-    sequence: int
-    kind: str
-
-
-def _job(session: Session, row: Delivery) -> Job:
-    endpoint = session.get_one(WebhookEndpoint, row.endpoint_id)
-    message = session.get_one(InboxMessage, row.inbox_message_id)
-    return Job(
-        delivery_id=row.id,
-        message_id=message.id,
-        url=endpoint.url,
-        secret=endpoint.secret,
-        body=message.body,
-        sequence=message.sequence,
-        kind=message.kind,
-    )
+    job: Job
+    outcome: AttemptOutcome
+    at: datetime
 
 
 def claim_jobs(
     *, sessions: sessionmaker[Session], settings: Settings, now: datetime, limit: int
 ) -> list[Job]:
-    """Lease up to `limit` due deliveries (the SQLite path; see `deliver_due`)."""
+    """Lease up to `limit` due deliveries in a transaction of their own (the SQLite path)."""
     with transaction(sessions) as session:
-        rows = delivery_store.claim_due_deliveries(
+        return delivery_store.claim_due_deliveries(
             session=session,
             now=now,
             lease_until=now + timedelta(seconds=settings.delivery_lease_seconds),
             limit=limit,
             skip_locked=not settings.is_sqlite,
         )
-        return [_job(session, row) for row in rows]
 
 
 def attempt(*, job: Job, client: httpx.Client, settings: Settings, now: datetime) -> AttemptOutcome:
@@ -135,60 +120,68 @@ def attempt(*, job: Job, client: httpx.Client, settings: Settings, now: datetime
     return send(client=client, url=job.url, body=job.body, headers=headers)
 
 
-def record_outcome(
+def record_outcomes(
     *,
     session: Session,
-    delivery_id: uuid.UUID,
-    outcome: AttemptOutcome,
+    sent: list[Sent],
     settings: Settings,
-    now: datetime,
     rng: random.Random,
-) -> Delivery:
-    """Keep the attempt, then deliver, retry, dead-letter, or disable the endpoint."""
-    # FOR NO KEY UPDATE: new deliveries referencing the endpoint (their foreign-key check takes
-    # KEY SHARE) are not held up while an outcome is recorded.
-    delivery = session.get_one(Delivery, delivery_id, with_for_update={"key_share": True})
-    endpoint = session.get_one(
-        WebhookEndpoint, delivery.endpoint_id, with_for_update={"key_share": True}
-    )
-    session.add(
-        DeliveryAttempt(
-            delivery_id=delivery.id,
-            attempted_at=now,
-            outcome=outcome.kind,
-            status_code=outcome.status_code,
-            duration_ms=outcome.duration_ms,
-            response_excerpt=outcome.response_excerpt[:500] or None,
-            error_class=outcome.error_class,
-        )
-    )
-    delivery.attempts += 1
-    delivery.leased_until = None
-    DELIVERY_ATTEMPTS.labels(outcome=outcome.kind).inc()
-    if delivery.state != "pending":
-        return delivery  # replayed, cancelled or delivered meanwhile: the attempt is history only
-    if outcome.kind == "delivered":
-        _delivered(session, delivery, endpoint, now)
-    elif outcome.kind == "gone":
-        _endpoint_gone(session, endpoint, now)
-    else:
-        _failed(delivery, endpoint=endpoint, outcome=outcome, settings=settings, now=now, rng=rng)
-    return delivery
-
-
-def _delivered(
-    session: Session, delivery: Delivery, endpoint: WebhookEndpoint, now: datetime
 ) -> None:
+    """Keep each attempt, then deliver, retry, dead-letter, or disable the endpoint.
+
+    A few statements for the whole batch: the deliveries and their endpoints are read (and, on
+    PostgreSQL, locked) in one query each, the attempts inserted together, and the inbox
+    messages marked delivered in one UPDATE.
+    """
+    if not sent:
+        return
+    deliveries = delivery_store.lock_deliveries(
+        session=session, ids=sorted(item.job.delivery_id for item in sent)
+    )
+    endpoints = delivery_store.lock_endpoints(
+        session=session, ids=(delivery.endpoint_id for delivery in deliveries.values())
+    )
+    delivered: list[uuid.UUID] = []
+    for item in sent:
+        delivery = deliveries[item.job.delivery_id]
+        outcome, now = item.outcome, item.at
+        session.add(
+            DeliveryAttempt(
+                id=uuid.uuid4(),
+                delivery_id=delivery.id,
+                attempted_at=now,
+                outcome=outcome.kind,
+                status_code=outcome.status_code,
+                duration_ms=outcome.duration_ms,
+                response_excerpt=outcome.response_excerpt[:500] or None,
+                error_class=outcome.error_class,
+            )
+        )
+        delivery.attempts += 1
+        delivery.leased_until = None
+        DELIVERY_ATTEMPTS.labels(outcome=outcome.kind).inc()
+        if delivery.state != "pending":
+            continue  # replayed, cancelled or delivered meanwhile: the attempt is history only
+        endpoint = endpoints[delivery.endpoint_id]
+        if outcome.kind == "delivered":
+            _delivered(delivery, endpoint, now)
+            delivered.append(delivery.inbox_message_id)
+        elif outcome.kind == "gone":
+            _endpoint_gone(session, endpoint, now)
+        else:
+            _failed(
+                delivery, endpoint=endpoint, outcome=outcome, settings=settings, now=now, rng=rng
+            )
+    delivery_store.mark_inbox_delivered(
+        session=session, ids=delivered, now=max(item.at for item in sent)
+    )
+
+
+def _delivered(delivery: Delivery, endpoint: WebhookEndpoint, now: datetime) -> None:
     delivery.state = "delivered"
     delivery.delivered_at = now
     DELIVERIES_FINISHED.labels(outcome="delivered").inc()
     delivery.last_error = None
-    session.execute(
-        update(InboxMessage)
-        .where(InboxMessage.id == delivery.inbox_message_id, InboxMessage.status == "pending")
-        .values(status="delivered", delivered_at=now)
-        .execution_options(synchronize_session=False)
-    )
     endpoint.consecutive_failures = 0
     if endpoint.health == "failing":
         _change_health(endpoint, "healthy", now)
@@ -196,10 +189,16 @@ def _delivered(
 
 def _endpoint_gone(session: Session, endpoint: WebhookEndpoint, now: datetime) -> None:
     # 410 Gone: the receiver says the endpoint no longer exists; stop, the inbox still works.
+    if not endpoint.active:
+        return  # another delivery of this batch already found it gone
     endpoint.active = False
     endpoint.disabled_reason = "the endpoint answered 410 Gone"
     _change_health(endpoint, "disabled", now)
+    session.flush()  # this batch's own changes first, then the rest of the endpoint's queue
     delivery_store.cancel_pending_for_endpoint(session=session, endpoint_id=endpoint.id)
+    for delivery in session.identity_map.values():
+        if isinstance(delivery, Delivery) and delivery.endpoint_id == endpoint.id:
+            session.expire(delivery, ["state", "leased_until"])
 
 
 def _failed(
@@ -258,84 +257,49 @@ def deliver_due(
     clock: Callable[[], datetime],
     rng: random.Random,
 ) -> int:
-    """One round of sending; returns how many deliveries were attempted.
+    """One round of sending: claim up to `worker_batch_size` due deliveries, send them side by
+    side on `pool`, record every outcome in one transaction; returns how many were attempted.
 
-    PostgreSQL: each of `worker_concurrency` threads takes one due delivery at a time with
-    FOR UPDATE SKIP LOCKED and keeps that row lock until the outcome is recorded in the same
-    transaction. No other worker can take a delivery while it is in flight, however long the
-    receiver takes; if the process or the database dies mid-send, the lock goes with it and the
-    delivery is simply due again (the receiver de-duplicates by webhook-id).
+    PostgreSQL: the round is one transaction. Its claim locks the rows with FOR UPDATE SKIP
+    LOCKED, and the locks last until the outcomes are committed: no other worker can take a
+    delivery while it is in flight, however long the receiver takes; if the process or the
+    database dies mid-send, the locks go with it and the deliveries are simply due again (the
+    receiver de-duplicates by webhook-id).
 
-    SQLite has no row locks and one writer at a time: there a batch of at most
-    `worker_concurrency` deliveries is leased (`delivery_lease_seconds`, well above the longest
-    send), sent side by side, and each outcome recorded in a transaction of its own.
+    SQLite has no row locks and one writer at a time, which must not wait for a receiver: there
+    the batch is leased (`delivery_lease_seconds`, well above the longest send) and committed
+    before sending, and the outcomes are recorded in a second transaction.
     """
+    limit = settings.worker_batch_size
     if settings.is_sqlite:
-        jobs = claim_jobs(
-            sessions=sessions, settings=settings, now=clock(), limit=settings.worker_concurrency
-        )
-
-        def run(job: Job) -> None:
-            outcome = attempt(job=job, client=client, settings=settings, now=clock())
+        jobs = claim_jobs(sessions=sessions, settings=settings, now=clock(), limit=limit)
+        sent = _send_all(jobs, client=client, pool=pool, settings=settings, clock=clock)
+        if sent:
             with transaction(sessions) as session:
-                record_outcome(
-                    session=session,
-                    delivery_id=job.delivery_id,
-                    outcome=outcome,
-                    settings=settings,
-                    now=clock(),
-                    rng=rng,
-                )
-
-        list(pool.map(run, jobs))
-        return len(jobs)
-
+                record_outcomes(session=session, sent=sent, settings=settings, rng=rng)
+        return len(sent)
     with transaction(sessions) as session:
-        if not delivery_store.any_due(session=session, now=clock()):
-            return 0
-    per_thread = max(1, settings.worker_batch_size // settings.worker_concurrency)
-
-    def send_while_due(_: int) -> int:
-        sent = 0
-        while sent < per_thread and _send_one_locked(
-            sessions=sessions, settings=settings, client=client, clock=clock, rng=rng
-        ):
-            sent += 1
-        return sent
-
-    return sum(pool.map(send_while_due, range(settings.worker_concurrency)))
+        jobs = delivery_store.claim_due_deliveries(
+            session=session, now=clock(), lease_until=None, limit=limit, skip_locked=True
+        )
+        sent = _send_all(jobs, client=client, pool=pool, settings=settings, clock=clock)
+        record_outcomes(session=session, sent=sent, settings=settings, rng=rng)
+        return len(sent)
 
 
-def _send_one_locked(
+def _send_all(
+    jobs: list[Job],
     *,
-    sessions: sessionmaker[Session],
-    settings: Settings,
     client: httpx.Client,
+    pool: ThreadPoolExecutor,
+    settings: Settings,
     clock: Callable[[], datetime],
-    rng: random.Random,
-) -> bool:
-    """Take one due delivery under a row lock, send it and record it; False when none is due."""
-    with transaction(sessions) as session:
-        now = clock()
-        rows = delivery_store.claim_due_deliveries(
-            session=session,
-            now=now,
-            lease_until=now + timedelta(seconds=settings.delivery_lease_seconds),
-            limit=1,
-            skip_locked=True,
-        )
-        if not rows:
-            return False
-        outcome = attempt(job=_job(session, rows[0]), client=client, settings=settings, now=clock())
-        record_outcome(
-            session=session,
-            delivery_id=rows[0].id,
-            outcome=outcome,
-            settings=settings,
-            now=clock(),
-            rng=rng,
-        )
-        return True
+) -> list[Sent]:
+    def run(job: Job) -> Sent:
+        outcome = attempt(job=job, client=client, settings=settings, now=clock())
+        return Sent(job=job, outcome=outcome, at=clock())
+
+    return list(pool.map(run, jobs))
 
 
 def flag_unacknowledged(*, session: Session, settings: Settings, now: datetime) -> int:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from overgang.storage.models import Delivery, WebhookEndpoint
+from overgang.storage.models import Delivery, InboxMessage, WebhookEndpoint
 
 PENDING = "pending"
 
@@ -41,44 +43,108 @@ def _due(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def any_due(*, session: Session, now: datetime) -> bool:
-    """Whether a round would find work: one cheap query instead of a claim per sender thread."""
-    return session.scalar(select(exists().where(_due(now)))) is True
+@dataclass(frozen=True)
+class DueDelivery:
+    """A claimed delivery with what sending it needs, read in the claiming query."""
+
+    delivery_id: uuid.UUID
+    message_id: uuid.UUID
+    url: str
+    secret: str
+    body: bytes
+    sequence: int
+    kind: str
 
 
 def claim_due_deliveries(
-    *, session: Session, now: datetime, lease_until: datetime, limit: int, skip_locked: bool
-) -> list[Delivery]:
-    """Lease up to `limit` due deliveries to this worker.
+    *, session: Session, now: datetime, lease_until: datetime | None, limit: int, skip_locked: bool
+) -> list[DueDelivery]:
+    """Claim up to `limit` due deliveries, oldest due first, in one query.
 
-    On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets many workers claim side by side without
-    waiting on each other. SQLite has no row locks: there a conditional UPDATE claims each row,
-    and a row another worker leased in the meantime is simply not taken.
+    PostgreSQL (`skip_locked`): the rows are locked `FOR NO KEY UPDATE SKIP LOCKED`, so many
+    workers claim side by side without waiting on each other, and the lock lasts as long as the
+    caller's transaction. With `lease_until` the rows are also leased, for a claim that outlives
+    its transaction. SQLite has no row locks: there the lease is the claim, taken by a
+    conditional UPDATE, and a row another worker leased in the meantime is simply not taken.
     """
-    query = select(Delivery).where(_due(now)).order_by(Delivery.next_attempt_at).limit(limit)
-    if skip_locked:
-        rows = list(
-            session.scalars(query.with_for_update(skip_locked=True, key_share=True, of=Delivery))
+    query = (
+        select(
+            Delivery.id,
+            InboxMessage.id,
+            WebhookEndpoint.url,
+            WebhookEndpoint.secret,
+            InboxMessage.body,
+            InboxMessage.sequence,
+            InboxMessage.kind,
         )
-        for row in rows:
-            row.leased_until = lease_until
-        return rows
-    claimed = []
-    for row in session.scalars(query).all():
-        result = session.execute(
+        .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
+        .join(InboxMessage, InboxMessage.id == Delivery.inbox_message_id)
+        .where(_due(now))
+        .order_by(Delivery.next_attempt_at)
+        .limit(limit)
+    )
+    if skip_locked:
+        query = query.with_for_update(skip_locked=True, key_share=True, of=Delivery)
+    due = [DueDelivery(*row) for row in session.execute(query)]
+    if not due or lease_until is None:
+        return due
+    leased = set(
+        session.scalars(
             update(Delivery)
             .where(
-                Delivery.id == row.id,
+                Delivery.id.in_([row.delivery_id for row in due]),
                 Delivery.state == PENDING,
                 or_(Delivery.leased_until.is_(None), Delivery.leased_until < now),
             )
             .values(leased_until=lease_until)
+            .returning(Delivery.id)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            session.refresh(row)
-            claimed.append(row)
-    return claimed
+    )
+    return [row for row in due if row.delivery_id in leased]
+
+
+def lock_deliveries(*, session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Delivery]:
+    """The deliveries with these ids, row-locked (PostgreSQL) in id order against deadlocks."""
+    return {
+        row.id: row
+        for row in session.scalars(
+            select(Delivery)
+            .where(Delivery.id.in_(ids))
+            .order_by(Delivery.id)
+            .with_for_update(key_share=True)
+        )
+    }
+
+
+def lock_endpoints(
+    *, session: Session, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, WebhookEndpoint]:
+    """The endpoints with these ids, row-locked (PostgreSQL) in id order against deadlocks.
+
+    FOR NO KEY UPDATE: new deliveries referencing an endpoint (their foreign-key check takes
+    KEY SHARE) are not held up while outcomes are recorded.
+    """
+    return {
+        row.id: row
+        for row in session.scalars(
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.id.in_(sorted(set(ids))))
+            .order_by(WebhookEndpoint.id)
+            .with_for_update(key_share=True)
+        )
+    }
+
+
+def mark_inbox_delivered(*, session: Session, ids: Sequence[uuid.UUID], now: datetime) -> None:
+    """Pending inbox messages become delivered; an acknowledged one stays acknowledged."""
+    if ids:
+        session.execute(
+            update(InboxMessage)
+            .where(InboxMessage.id.in_(ids), InboxMessage.status == PENDING)
+            .values(status="delivered", delivered_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def cancel_pending_for_endpoint(*, session: Session, endpoint_id: uuid.UUID) -> None:
