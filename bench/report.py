@@ -166,6 +166,8 @@ def render(
     )
     if args.server_threads:
         database += f", {args.server_threads} threads"
+    if args.senders and not args.no_webhooks:
+        database += f", {args.senders} sender process{'es' if args.senders > 1 else ''}"
     if args.server_command:
         database += " (custom server)"
     by_label = {f.label: f for f in ceiling}

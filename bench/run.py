@@ -71,6 +71,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32, help="keep-alive connections")
     parser.add_argument("--server-workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument(
+        "--senders",
+        type=int,
+        default=0,
+        help="run the webhook sender as this many `overgang worker` processes (0: in the server)",
+    )
+    parser.add_argument(
         "--server-threads", type=int, help="threads for synchronous work per process (40)"
     )
     parser.add_argument(
@@ -228,6 +234,7 @@ def overgang_bench(args: argparse.Namespace, workdir: Path, receiver: ReceiverPr
         env=env,
         workers=args.server_workers,
         threads=args.server_threads,
+        senders=0 if args.no_webhooks else args.senders,
         log_path=workdir / f"overgang-{args.database}.log",
         command=args.server_command,
     )

@@ -5,6 +5,10 @@ implementations). One Overgang process is benchmarked through `overgang serve` i
     python -m bench.serve ceiling --port 8100 [--workers 2]
     python -m bench.serve overgang --port 8100 --workers 2   # OVERGANG_* from the environment
     python -m bench.serve overgang --port 8100 --threads 8   # an experiment: a smaller pool
+    python -m bench.serve overgang --port 8100 --workers 2 --senders 1   # sender apart
+
+`--senders N` runs the webhook sender as N `overgang worker` processes, children of this one (so
+the benchmark counts their CPU with the server's), instead of a thread in each API process.
 
 `--threads` sets how many threads run synchronous work (anyio's default limiter, 40), that is
 how many requests Overgang processes at once in one process.
@@ -15,7 +19,9 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import subprocess
 import sys
+from pathlib import Path
 
 import anyio.to_thread
 import uvicorn
@@ -62,20 +68,34 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, help="threads for synchronous work (default 40)")
+    parser.add_argument("--senders", type=int, default=0, help="`overgang worker` processes")
     args = parser.parse_args(argv)
     if args.threads:
         os.environ[THREADS_VARIABLE] = str(args.threads)
+    senders = []
+    if args.senders:
+        os.environ["OVERGANG_RUN_WORKER"] = "false"
+        overgang = str(Path(sys.executable).with_name("overgang"))
+        senders = [
+            subprocess.Popen([overgang, "worker"])  # noqa: S603 - this benchmark's own command
+            for _ in range(args.senders)
+        ]
     configure_logging(Settings().log_level)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(
-        f"bench.serve:{args.app}_app",
-        factory=True,
-        workers=args.workers,
-        host="127.0.0.1",
-        port=args.port,
-        log_config=None,
-        timeout_graceful_shutdown=20,
-    )
+    try:
+        uvicorn.run(
+            f"bench.serve:{args.app}_app",
+            factory=True,
+            workers=args.workers,
+            host="127.0.0.1",
+            port=args.port,
+            log_config=None,
+            timeout_graceful_shutdown=20,
+        )
+    finally:
+        for sender in senders:
+            sender.terminate()
+            sender.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -160,17 +160,20 @@ def overgang_server(
     env: dict[str, str],
     workers: int,
     threads: int | None,
+    senders: int,
     log_path: Path,
     command: str | None = None,
 ) -> Server:
-    """`overgang serve`; the same app under `bench.serve` for several processes or another
-    thread pool size; or `command` (split on spaces, `{port}` filled in) to try something else."""
+    """`overgang serve`; the same app under `bench.serve` for several processes, another thread
+    pool size or the sender in processes of its own; or `command` (split on spaces, `{port}`
+    filled in) to try something else."""
     if command:
         return Server(command.split(), env=env, log_path=log_path)
-    if workers == 1 and threads is None:
+    if workers == 1 and threads is None and not senders:
         return Server([OVERGANG, "serve", "--port", "{port}"], env=env, log_path=log_path)
     serve = [sys.executable, "-m", "bench.serve", "overgang", "--port", "{port}"]
-    serve += ["--workers", str(workers)] + (["--threads", str(threads)] if threads else [])
+    serve += ["--workers", str(workers), "--senders", str(senders)]
+    serve += ["--threads", str(threads)] if threads else []
     return Server(serve, env=env, log_path=log_path)
 
 
