@@ -17,8 +17,11 @@ from pydantic import ValidationError
 
 from overgang.domain.issues import Issue, medcom_issue
 from overgang.fhir.bundle import BundleIndex
+from overgang.fhir.model_classes import cache_model_class_lookup
 
 MAX_REPORTED_ERRORS = 20
+
+cache_model_class_lookup()
 
 
 def nesting_depth_exceeds(document: Any, limit: int) -> bool:
