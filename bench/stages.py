@@ -1,6 +1,7 @@
 """What one message costs, stage by stage, with no HTTP and no concurrency: the bearer-token
-lookup, reading the FHIR message, `process_message` as a whole, and one webhook delivery; and how
-many SQL statements and commits each makes. The floor under the server's CPU per message.
+lookup (from the database, and as the server does it: remembered for a few seconds), reading
+the FHIR message, `process_message` as a whole, and one webhook delivery; and how many SQL
+statements and commits each makes. The floor under the server's CPU per message.
 
     .venv/bin/python -m bench.stages --database sqlite [--messages 300]
     .venv/bin/python -m bench.stages --database postgresql   # drops, makes overgang_bench_stages
@@ -37,7 +38,7 @@ from overgang.delivery.sender import make_client
 from overgang.fhir.decode import decode_body
 from overgang.fhir.read import read_message
 from overgang.service import partners, webhooks
-from overgang.service.caller import Caller, authenticate
+from overgang.service.caller import Caller, CallerCache, authenticate, authenticate_cached
 from overgang.service.process import process_message
 from overgang.service.push import deliver_due
 from overgang.storage.db import create_db_engine, session_factory, transaction, upgrade_database
@@ -82,6 +83,7 @@ class Stages:
                 settings=self.settings,
                 now=now,
             )
+        self.callers = CallerCache(ttl_seconds=self.settings.token_cache_seconds)
         self.caller = self.authenticate()
         self.statements: Counter[str] = Counter()
         self.stage = "set-up"
@@ -96,6 +98,10 @@ class Stages:
     def authenticate(self) -> Caller:
         with transaction(self.sessions) as session:
             return authenticate(session=session, token=self.token)
+
+    def authenticate_cached(self) -> Caller:
+        """What the server does per request: the lookup above, remembered for a few seconds."""
+        return authenticate_cached(sessions=self.sessions, cache=self.callers, token=self.token)
 
     def read(self, message: Message) -> None:
         document = decode_body(message.body, FHIR_JSON, max_depth=self.settings.max_json_depth)
@@ -169,6 +175,12 @@ def measure(stages: Stages, count: int) -> list[str]:
     }
     rows = [
         timed(stages, "token lookup", each(batch, lambda _: stages.authenticate()), count),
+        timed(
+            stages,
+            "token lookup, cached",
+            each(batch, lambda _: stages.authenticate_cached()),
+            count,
+        ),
         timed(stages, "FHIR decode + read", each(batch, stages.read), count),
     ]
     rows += [

@@ -57,6 +57,19 @@ class Settings(BaseSettings):
         default=1800,
         description="Delivered but not acknowledged after this: flagged (MedCom 30 min).",
     )
+    token_cache_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="How long a process remembers an authenticated bearer token: a revoked "
+        "token keeps working for up to this long. 0 looks every token up on every request.",
+    )
+    max_messages_in_progress: int = Field(
+        default=32,
+        ge=0,
+        description="Messages one process works on or queues at once; beyond that a message is "
+        "answered 503 with Retry-After at once (nothing stored). 0: no limit.",
+    )
+    busy_retry_after_seconds: int = Field(default=2, ge=1, description="Retry-After of that 503.")
     max_body_bytes: int = 5 * 1024 * 1024
     max_json_depth: int = 64
     max_future_skew_seconds: int = 300

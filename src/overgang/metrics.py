@@ -21,6 +21,11 @@ MESSAGES_RECEIVED = Counter(
     ["kind", "outcome"],
     registry=REGISTRY,
 )
+MESSAGES_SHED = Counter(
+    "overgang_messages_shed",
+    "Messages answered 503 at once because too many were in progress (OVERGANG_MAX_MESSAGES_IN_PROGRESS).",
+    registry=REGISTRY,
+)
 DELIVERY_ATTEMPTS = Counter(
     "overgang_delivery_attempts",
     "Webhook attempts, by outcome (delivered, failed, gone).",

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from overgang import __version__
 from overgang.api import (
@@ -19,11 +21,13 @@ from overgang.api import (
     inbox_routes,
     webhook_routes,
 )
+from overgang.api.admission import AdmissionLimit
 from overgang.api.errors import install_error_handlers
 from overgang.api.schemas import Problem
 from overgang.checklist import default_checklist_dir, load_checklists
 from overgang.config import Settings
 from overgang.logs import request_id_var
+from overgang.service.caller import CallerCache
 from overgang.service.worker import DeliveryWorker
 from overgang.storage.db import create_db_engine, session_factory
 
@@ -66,10 +70,17 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    app.state.callers = CallerCache(ttl_seconds=settings.token_cache_seconds)
     # A checklist file that breaks its schema stops the start-up, naming the file and the item.
     app.state.checklists = load_checklists(settings.checklist_dir or default_checklist_dir())
     install_error_handlers(app)
-    app.middleware("http")(_request_context)
+    # The outermost runs first: every request gets its id and log line, a shed one too.
+    app.add_middleware(
+        AdmissionLimit,
+        limit=settings.max_messages_in_progress,
+        retry_after_seconds=settings.busy_retry_after_seconds,
+    )
+    app.add_middleware(RequestContext)
     for module in (
         fhir_routes,
         event_routes,
@@ -83,34 +94,50 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-async def _request_context(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Give each request an id (kept from X-Request-ID when sane) and log one line for it."""
-    incoming = request.headers.get("x-request-id", "")
-    request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex
-    token = request_id_var.set(request_id)
-    started = time.perf_counter()
-    try:
-        response = await call_next(request)
-    finally:
-        request_id_var.reset(token)
-    response.headers["X-Request-ID"] = request_id
-    route = request.scope.get("route")
-    access_log.info(
-        "request",
-        extra={
-            "request_id": request_id,
-            "method": request.method,
-            # The route template, not the path: paths can carry episode identifiers.
-            "route": getattr(route, "path", "unmatched"),
-            "status": response.status_code,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-            "organisation_id": getattr(request.state, "organisation_id", None),
-            "message_kind": getattr(request.state, "message_kind", None),
-        },
-    )
-    return response
+class RequestContext:
+    """Give each request an id (kept from X-Request-ID when sane) and log one line for it.
+
+    Plain ASGI rather than `BaseHTTPMiddleware`, which runs every request in a task of its own.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get("x-request-id", "")
+        request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex
+        status = 500  # what the client gets when the app fails before it answers
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+            await send(message)
+
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id_var.reset(token)
+            state = scope.get("state", {})
+            access_log.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    # The route template, not the path: paths can carry episode identifiers.
+                    "route": getattr(scope.get("route"), "path", "unmatched"),
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "organisation_id": state.get("organisation_id"),
+                    "message_kind": state.get("message_kind"),
+                },
+            )
 
 
 def _register_problem_schema(app: FastAPI) -> None:

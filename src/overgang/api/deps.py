@@ -14,8 +14,7 @@ from overgang.config import Settings
 from overgang.errors import Unauthenticated
 from overgang.logs import request_id_var
 from overgang.service.audit import AuditContext
-from overgang.service.caller import Caller, authenticate
-from overgang.storage.db import transaction
+from overgang.service.caller import Caller, CallerCache, authenticate_cached
 
 _bearer = HTTPBearer(
     auto_error=False, description="The API client's token (`overgang client create`)."
@@ -44,8 +43,8 @@ def get_caller(
 ) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send 'Authorization: Bearer <token>'")
-    with transaction(sessions) as session:
-        caller = authenticate(session=session, token=credentials.credentials)
+    callers: CallerCache = request.app.state.callers
+    caller = authenticate_cached(sessions=sessions, cache=callers, token=credentials.credentials)
     request.state.organisation_id = str(caller.organisation_id)
     return caller
 

@@ -144,7 +144,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Unknown, or not the caller's",
         409: "Conflicts with what is stored",
         422: "Invalid request or not acceptable",
-        503: "The database is unavailable; retry after Retry-After seconds",
+        503: "The database is unavailable (or, when sending a message, too many are in "
+        "progress); retry after Retry-After seconds",
     }
     # Any call can meet a database that is restarting.
     return {status: _problem_response(descriptions[status]) for status in (*statuses, 503)}
@@ -159,6 +160,7 @@ def outcome_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "The body is larger than allowed (OperationOutcome)",
         415: "Not application/fhir+json or application/fhir+xml (OperationOutcome)",
         422: "Valid FHIR that breaks a MedCom or Overgang rule (Acknowledgement fatal-error)",
-        503: "The database is unavailable; nothing was stored, resend after Retry-After seconds",
+        503: "The database is unavailable, or too many messages are in progress (issue code "
+        "throttled); nothing was stored, resend after Retry-After seconds",
     }
     return {status: _outcome_response(descriptions[status]) for status in (*statuses, 503)}

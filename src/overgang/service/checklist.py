@@ -6,6 +6,7 @@ it, what triggered it, and whether it judged the planned or the actual discharge
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -17,7 +18,7 @@ from overgang.domain.content import DischargeContent
 from overgang.domain.issues import CHECKLIST_ITEM_SYSTEM, Issue
 from overgang.domain.snapshot import EpisodeSnapshot, Readiness
 from overgang.storage import episodes as episode_store
-from overgang.storage.models import ChecklistEvaluation, Episode, Organisation
+from overgang.storage.models import ChecklistEvaluation, Episode, EpisodeEvent, Organisation
 
 JudgedTime = Literal["planned", "actual"]
 ADMISSION_CODES = frozenset({"STIN", "STAA", "RE_STIN", "RE_STAA"})
@@ -35,9 +36,20 @@ def judged_time_for(trigger: str, episode: Episode) -> JudgedTime:
     return "planned"
 
 
-def snapshot_of(*, session: Session, episode: Episode, judged: JudgedTime) -> EpisodeSnapshot:
-    """The episode's whole state, as the checklist rules see it."""
-    events = episode_store.episode_events(session=session, episode_id=episode.id)
+def snapshot_of(
+    *,
+    session: Session,
+    episode: Episode,
+    judged: JudgedTime,
+    events: Sequence[EpisodeEvent] | None = None,
+) -> EpisodeSnapshot:
+    """The episode's whole state, as the checklist rules see it.
+
+    `events` is the whole timeline when the caller already holds it (in any order, rows not yet
+    flushed included); otherwise it is read.
+    """
+    if events is None:
+        events = episode_store.episode_events(session=session, episode_id=episode.id)
     plan_times = [e.message_timestamp for e in events if e.code == "discharge-plan"]
     municipality = session.get_one(Organisation, episode.municipality_organisation_id)
     readiness = None
@@ -61,10 +73,15 @@ def snapshot_of(*, session: Session, episode: Episode, judged: JudgedTime) -> Ep
 
 
 def judge(
-    *, session: Session, episode: Episode, catalog: ChecklistCatalog, judged: JudgedTime
+    *,
+    session: Session,
+    episode: Episode,
+    catalog: ChecklistCatalog,
+    judged: JudgedTime,
+    events: Sequence[EpisodeEvent] | None = None,
 ) -> ChecklistResult:
     """Evaluate without storing: the pre-flight a ward asks for."""
-    snapshot = snapshot_of(session=session, episode=episode, judged=judged)
+    snapshot = snapshot_of(session=session, episode=episode, judged=judged, events=events)
     return evaluate_checklist(catalog.for_pathway(snapshot.content.pathway), snapshot)
 
 
@@ -74,6 +91,22 @@ def evaluate_episode(
     """Judge the episode now and keep the result as its current one."""
     judged = judged_time_for(trigger, episode)
     result = judge(session=session, episode=episode, catalog=catalog, judged=judged)
+    keep_evaluation(
+        session=session, episode=episode, result=result, trigger=trigger, judged=judged, now=now
+    )
+    return result
+
+
+def keep_evaluation(
+    *,
+    session: Session,
+    episode: Episode,
+    result: ChecklistResult,
+    trigger: str,
+    judged: JudgedTime,
+    now: datetime,
+) -> None:
+    """Keep a judgement of the episode as its current one."""
     session.add(
         ChecklistEvaluation(
             episode_id=episode.id,
@@ -89,7 +122,6 @@ def evaluate_episode(
             result=result.to_json(),
         )
     )
-    return result
 
 
 def latest_evaluation(*, session: Session, episode: Episode) -> ChecklistEvaluation | None:

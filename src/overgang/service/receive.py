@@ -32,7 +32,13 @@ from overgang.domain.messages import InboundMessage, MessageKind
 from overgang.errors import Conflict, Forbidden, Unprocessable
 from overgang.fhir.handover import with_checklist
 from overgang.service.caller import Caller
-from overgang.service.checklist import checklist_issues, evaluate_episode, latest_evaluation
+from overgang.service.checklist import (
+    checklist_issues,
+    judge,
+    judged_time_for,
+    keep_evaluation,
+    latest_evaluation,
+)
 from overgang.service.push import enqueue_deliveries
 from overgang.storage import episodes as episode_store
 from overgang.storage import partners
@@ -127,7 +133,33 @@ def receive_message(
         municipality=municipality,
         now=now,
     )
+    received_id = uuid.uuid4()
+    event_row = EpisodeEvent(
+        episode_id=episode.id,
+        received_message_id=received_id,
+        code=code,
+        header_id=message.header_id,
+        target_header_id=event.target_header_id,
+        replaced_by_header_id=new_timeline[-1].replaced_by_header_id,
+        occurred_at=event.occurred_at,
+        message_timestamp=message.timestamp,
+        details=_event_details(message),
+    )
+    checklist = None
+    judged_time = None
+    if _judges(code, session=session, episode=episode):
+        judged_time = judged_time_for(code, episode)
+        checklist = judge(
+            session=session,
+            episode=episode,
+            catalog=checklists,
+            judged=judged_time,
+            events=[*timeline, event_row],
+        )
+        # The ward's answer carries the gaps; a resend gets the same answer again.
+        issues += checklist_issues(checklist)
     received = ReceivedMessage(
+        id=received_id,
         bundle_id=message.bundle_id,
         header_id=message.header_id,
         event_code=message.kind.value,
@@ -143,29 +175,20 @@ def receive_message(
         response_issues=[asdict(issue) for issue in issues],
     )
     session.add(received)
+    # The unit of work orders inserts by foreign key only along relationships, which the models
+    # do not declare: the episode and the received message go first, what refers to them next.
     session.flush()
-    session.add(
-        EpisodeEvent(
-            episode_id=episode.id,
-            received_message_id=received.id,
-            code=code,
-            header_id=message.header_id,
-            target_header_id=event.target_header_id,
-            replaced_by_header_id=new_timeline[-1].replaced_by_header_id,
-            occurred_at=event.occurred_at,
-            message_timestamp=message.timestamp,
-            details=_event_details(message),
+    session.add(event_row)
+    if checklist is not None and judged_time is not None:
+        keep_evaluation(
+            session=session,
+            episode=episode,
+            result=checklist,
+            trigger=code,
+            judged=judged_time,
+            now=now,
         )
-    )
-    session.flush()
-    checklist = None
-    if _judges(code, session=session, episode=episode):
-        checklist = evaluate_episode(
-            session=session, episode=episode, catalog=checklists, trigger=code, now=now
-        )
-        # The ward's answer carries the gaps; a resend gets the same answer again.
-        issues += checklist_issues(checklist)
-        received.response_issues = [asdict(issue) for issue in issues]
+    outbound_checklist = checklist.to_json() if checklist and message.content is not None else None
     route_to_municipality(
         session=session,
         municipality=municipality,
@@ -173,10 +196,10 @@ def receive_message(
         received=received,
         kind=INBOX_KIND[message.kind],
         notification=received.notification_code,
-        body=with_checklist(raw.outbound_json, checklist.to_json())
-        if checklist and message.content is not None
+        body=with_checklist(raw.outbound_json, outbound_checklist)
+        if outbound_checklist is not None
         else raw.outbound_json,
-        checklist=checklist.to_json() if checklist and message.content is not None else None,
+        checklist=outbound_checklist,
         now=now,
     )
     return Receipt(
@@ -194,7 +217,9 @@ def _judges(code: str, *, session: Session, episode: Episode) -> bool:
     if code in ("discharge-plan", "discharge-handover", "SLHJ", "RE_SLHJ"):
         return True
     if code.startswith(("RE_", "AN_")):
-        return latest_evaluation(session=session, episode=episode) is not None
+        # No evaluation is pending yet, so the query needs nothing flushed.
+        with session.no_autoflush:
+            return latest_evaluation(session=session, episode=episode) is not None
     return False
 
 
@@ -211,7 +236,11 @@ def route_to_municipality(
     now: datetime,
 ) -> InboxMessage:
     """Put a message in the municipality's inbox, numbered in its own sequence."""
+    # Every other write first: the sequence's row lock is held from its UPDATE to commit, and
+    # intake for the municipality waits on it meanwhile.
+    session.flush()
     inbox_message = InboxMessage(
+        id=uuid.uuid4(),
         municipality_organisation_id=municipality.id,
         episode_id=episode.id,
         received_message_id=received.id,
@@ -276,7 +305,6 @@ def _match_episode(
             session.add(
                 EpisodeIdentifier(episode_id=episode.id, system=key.system, value=key.value)
             )
-    session.flush()
     return episode, timeline
 
 

@@ -5,11 +5,24 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select, tuple_
+from sqlalchemy import bindparam, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from overgang.domain.messages import EpisodeKey
 from overgang.storage.models import Episode, EpisodeEvent, EpisodeIdentifier, ReceivedMessage
+
+# Run on every message, so built once (building costs more than running from the compiled cache).
+_EVENTS_OF_EPISODE = (
+    select(EpisodeEvent)
+    .where(EpisodeEvent.episode_id == bindparam("episode_id"))
+    .order_by(EpisodeEvent.occurred_at, EpisodeEvent.message_timestamp)
+)
+_RECEIVED_BY_HEADER_OR_BUNDLE = select(ReceivedMessage).where(
+    or_(
+        ReceivedMessage.header_id == bindparam("header_id"),
+        ReceivedMessage.bundle_id == bindparam("bundle_id"),
+    )
+)
 
 
 def find_episodes_by_keys(
@@ -57,13 +70,7 @@ def episode_identifiers(*, session: Session, episode_id: uuid.UUID) -> list[Epis
 
 
 def episode_events(*, session: Session, episode_id: uuid.UUID) -> list[EpisodeEvent]:
-    return list(
-        session.scalars(
-            select(EpisodeEvent)
-            .where(EpisodeEvent.episode_id == episode_id)
-            .order_by(EpisodeEvent.occurred_at, EpisodeEvent.message_timestamp)
-        )
-    )
+    return list(session.scalars(_EVENTS_OF_EPISODE, {"episode_id": episode_id}))
 
 
 def episode_sender_ids(*, session: Session, episode_id: uuid.UUID) -> set[uuid.UUID]:
@@ -82,9 +89,7 @@ def find_received_message(
 ) -> tuple[ReceivedMessage | None, ReceivedMessage | None]:
     """(the message with this MessageHeader.id, a message with this Bundle.id), for resends."""
     rows = session.scalars(
-        select(ReceivedMessage).where(
-            or_(ReceivedMessage.header_id == header_id, ReceivedMessage.bundle_id == bundle_id)
-        )
+        _RECEIVED_BY_HEADER_OR_BUNDLE, {"header_id": header_id, "bundle_id": bundle_id}
     ).all()
     by_header = next((row for row in rows if row.header_id == header_id), None)
     by_bundle = next((row for row in rows if row.bundle_id == bundle_id), None)
