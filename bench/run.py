@@ -77,7 +77,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="run the webhook sender as this many `overgang worker` processes (0: in the server)",
     )
     parser.add_argument(
-        "--server-threads", type=int, help="threads for synchronous work per process (40)"
+        "--server-threads", type=int, help="request threads per process (default 8)"
     )
     parser.add_argument(
         "--server-command",
@@ -252,7 +252,12 @@ def overgang_bench(args: argparse.Namespace, workdir: Path, receiver: ReceiverPr
 
 def ceiling_bench(args: argparse.Namespace, workdir: Path) -> Bench:
     env = {**os.environ, "OVERGANG_LOG_LEVEL": "WARNING"}
-    server = ceiling_server(env=env, workers=args.server_workers, log_path=workdir / "ceiling.log")
+    server = ceiling_server(
+        env=env,
+        workers=args.server_workers,
+        threads=args.server_threads,
+        log_path=workdir / "ceiling.log",
+    )
     return Bench(
         args, name="ceiling", server=server, headers=_headers("not-checked"), receiver=None
     )

@@ -1,17 +1,13 @@
-"""Serve the ceiling app, or Overgang with several worker processes, with the uvicorn settings of
-`overgang serve` (log_config=None and JSON logs, graceful shutdown of 20 s, default loop and HTTP
-implementations). One Overgang process is benchmarked through `overgang serve` itself.
+"""Serve the ceiling app with the uvicorn settings of `overgang serve` (log_config=None and JSON
+logs, graceful shutdown of 20 s, uvloop and httptools, as many request threads as Overgang's
+OVERGANG_REQUEST_THREADS); or Overgang with its webhook sender in processes of its own.
 
-    python -m bench.serve ceiling --port 8100 [--workers 2]
-    python -m bench.serve overgang --port 8100 --workers 2   # OVERGANG_* from the environment
-    python -m bench.serve overgang --port 8100 --threads 8   # an experiment: a smaller pool
-    python -m bench.serve overgang --port 8100 --workers 2 --senders 1   # sender apart
+    python -m bench.serve ceiling --port 8100 [--workers 2] [--threads 8]
+    python -m bench.serve overgang --port 8100 --workers 2 --senders 1   # OVERGANG_* from env
 
 `--senders N` runs the webhook sender as N `overgang worker` processes, children of this one (so
 the benchmark counts their CPU with the server's), instead of a thread in each API process.
-
-`--threads` sets how many threads run synchronous work (anyio's default limiter, 40), that is
-how many requests Overgang processes at once in one process.
+Without senders the benchmark runs `overgang serve --workers N` itself.
 """
 
 from __future__ import annotations
@@ -45,21 +41,17 @@ def limit_threads(app: ASGIApp, threads: int) -> ASGIApp:
 
 
 def overgang_app() -> ASGIApp:
-    """The app `overgang serve` runs, made in each worker process (uvicorn --factory)."""
-    from overgang.api.app import create_app
+    """The app `overgang serve --workers N` runs, made in each worker process."""
+    from overgang.api.app import app_from_environment
 
-    settings = Settings()
-    configure_logging(settings.log_level)
-    app: ASGIApp = create_app(settings)
-    threads = os.environ.get(THREADS_VARIABLE)
-    return limit_threads(app, int(threads)) if threads else app
+    return app_from_environment()
 
 
 def ceiling_app() -> ASGIApp:
     from bench.ceiling import app
 
-    threads = os.environ.get(THREADS_VARIABLE)
-    return limit_threads(app, int(threads)) if threads else app
+    threads = os.environ.get(THREADS_VARIABLE) or Settings().request_threads
+    return limit_threads(app, int(threads))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -67,11 +59,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("app", choices=["ceiling", "overgang"])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--threads", type=int, help="threads for synchronous work (default 40)")
+    parser.add_argument("--threads", type=int, help="request threads (OVERGANG_REQUEST_THREADS)")
     parser.add_argument("--senders", type=int, default=0, help="`overgang worker` processes")
     args = parser.parse_args(argv)
     if args.threads:
-        os.environ[THREADS_VARIABLE] = str(args.threads)
+        os.environ[THREADS_VARIABLE] = os.environ["OVERGANG_REQUEST_THREADS"] = str(args.threads)
     senders = []
     if args.senders:
         os.environ["OVERGANG_RUN_WORKER"] = "false"

@@ -164,19 +164,23 @@ def overgang_server(
     log_path: Path,
     command: str | None = None,
 ) -> Server:
-    """`overgang serve`; the same app under `bench.serve` for several processes, another thread
-    pool size or the sender in processes of its own; or `command` (split on spaces, `{port}`
-    filled in) to try something else."""
+    """`overgang serve --workers N`; under `bench.serve` when the sender runs in processes of
+    its own; or `command` (split on spaces, `{port}` filled in) to try something else."""
     if command:
         return Server(command.split(), env=env, log_path=log_path)
-    if workers == 1 and threads is None and not senders:
-        return Server([OVERGANG, "serve", "--port", "{port}"], env=env, log_path=log_path)
+    if threads:
+        env = {**env, "OVERGANG_REQUEST_THREADS": str(threads)}
+    if not senders:
+        serve = [OVERGANG, "serve", "--port", "{port}", "--workers", str(workers)]
+        return Server(serve, env=env, log_path=log_path)
     serve = [sys.executable, "-m", "bench.serve", "overgang", "--port", "{port}"]
     serve += ["--workers", str(workers), "--senders", str(senders)]
-    serve += ["--threads", str(threads)] if threads else []
     return Server(serve, env=env, log_path=log_path)
 
 
-def ceiling_server(*, env: dict[str, str], workers: int, log_path: Path) -> Server:
+def ceiling_server(
+    *, env: dict[str, str], workers: int, threads: int | None, log_path: Path
+) -> Server:
     command = [sys.executable, "-m", "bench.serve", "ceiling", "--port", "{port}"]
-    return Server([*command, "--workers", str(workers)], env=env, log_path=log_path)
+    command += ["--workers", str(workers)] + (["--threads", str(threads)] if threads else [])
+    return Server(command, env=env, log_path=log_path)

@@ -10,11 +10,20 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 
-from tests.messages import AALBORG_GLN, AALBORG_SOR, HOSPITAL_GLN, HOSPITAL_SOR, TEST_CPR, example
+from tests.messages import (
+    AALBORG_GLN,
+    AALBORG_SOR,
+    HOSPITAL_GLN,
+    HOSPITAL_SOR,
+    TEST_CPR,
+    example,
+    with_fresh_ids,
+)
 
 OVERGANG = str(Path(sys.executable).parent / "overgang")
 
@@ -33,7 +42,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_serve_takes_a_message_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+def deploy(tmp_path: Path) -> tuple[dict[str, str], str, str]:
+    """A fresh SQLite database with the ward and Aalborg: (environment, their two tokens)."""
     env = {**os.environ, "OVERGANG_DATABASE_URL": f"sqlite:///{tmp_path / 'overgang.db'}"}
     run_cli("db", "upgrade", env=env)
     run_cli(
@@ -64,19 +74,33 @@ def test_serve_takes_a_message_and_stops_cleanly_on_sigterm(tmp_path: Path) -> N
     aalborg = run_cli("client", "create", "--org", "0851", "--name", "EOJ", env=env).splitlines()[
         -1
     ]
+    return env, hospital, aalborg
+
+
+def start(env: dict[str, str], *args: str) -> tuple[subprocess.Popen[str], str]:
+    """`overgang serve` on a free port, once it answers /readyz."""
     port = free_port()
     server = subprocess.Popen(
-        [OVERGANG, "serve", "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True
+        [OVERGANG, "serve", "--port", str(port), *args],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    return server, base
+
+
+def test_serve_takes_a_message_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    env, hospital, aalborg = deploy(tmp_path)
+    server, base = start(env)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
         sent = httpx.post(
             f"{base}/fhir/$process-message",
             content=json.dumps(example("01-admission-STIN.json")),
@@ -105,3 +129,35 @@ def test_serve_takes_a_message_and_stops_cleanly_on_sigterm(tmp_path: Path) -> N
     assert all(line["request_id"] for line in requests)
     assert TEST_CPR not in log
     assert "Elmer" not in log
+
+
+def test_serve_with_two_processes_shares_one_sqlite_database(tmp_path: Path) -> None:
+    env, hospital, aalborg = deploy(tmp_path)
+    server, base = start(env, "--workers", "2")
+    stays = [with_fresh_ids(example("01-admission-STIN.json")) for _ in range(12)]
+    headers = {"Authorization": f"Bearer {hospital}", "Content-Type": "application/fhir+json"}
+    try:
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            # A new connection for each: uvicorn hands connections, not requests, to processes.
+            answers = list(
+                pool.map(
+                    lambda stay: httpx.post(
+                        f"{base}/fhir/$process-message", content=json.dumps(stay), headers=headers
+                    ),
+                    stays,
+                )
+            )
+        inbox = httpx.get(
+            f"{base}/api/v1/inbox", headers={"Authorization": f"Bearer {aalborg}"}
+        ).json()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    log = server.stderr.read() if server.stderr else ""
+
+    assert [answer.status_code for answer in answers] == [200] * len(stays)
+    assert [item["sequence"] for item in inbox["items"]] == list(range(1, len(stays) + 1))
+    assert log.count("Application startup complete") == 2
+    assert "database is locked" not in log

@@ -4,9 +4,13 @@ in twice is taken once."""
 from __future__ import annotations
 
 import copy
+import fcntl
+import os
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -14,7 +18,12 @@ from overgang.checklist import default_checklist_dir, load_checklists
 from overgang.config import Settings
 from overgang.service.caller import authenticate
 from overgang.service.process import process_message
-from overgang.storage.db import create_db_engine, session_factory, transaction
+from overgang.storage.db import (
+    create_db_engine,
+    session_factory,
+    transaction,
+    upgrade_database,
+)
 from overgang.storage.models import InboxMessage, ReceivedMessage
 from tests.conftest import Partners
 from tests.messages import body, example, resources, with_fresh_ids
@@ -61,3 +70,30 @@ def test_concurrent_messages_get_gapless_inbox_numbers_and_a_race_is_taken_once(
         received = session.scalar(select(func.count()).select_from(ReceivedMessage))
     assert list(sequences) == list(range(1, len(distinct) + 2))
     assert received == len(distinct) + 1
+
+
+def test_a_sqlite_transaction_waits_for_another_process_turn(tmp_path: Path) -> None:
+    """Another process holding the database's turn (its lock file) keeps this one waiting."""
+    url = f"sqlite:///{tmp_path / 'turn.db'}"
+    upgrade_database(url)
+    engine = create_db_engine(url)
+    sessions = session_factory(engine)
+    # A second open file description behaves towards ours as another process's would.
+    other_process = os.open(tmp_path / "turn.db.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(other_process, fcntl.LOCK_EX)
+    entered = threading.Event()
+
+    def run_transaction() -> None:
+        with transaction(sessions):
+            entered.set()
+
+    waiting = threading.Thread(target=run_transaction)
+    waiting.start()
+    try:
+        assert not entered.wait(0.3), "the transaction did not wait for the other process"
+    finally:
+        fcntl.flock(other_process, fcntl.LOCK_UN)
+        os.close(other_process)
+    assert entered.wait(5)
+    waiting.join(5)
+    engine.dispose()

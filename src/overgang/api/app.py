@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,7 +27,7 @@ from overgang.api.errors import install_error_handlers
 from overgang.api.schemas import Problem
 from overgang.checklist import default_checklist_dir, load_checklists
 from overgang.config import Settings
-from overgang.logs import request_id_var
+from overgang.logs import configure_logging, request_id_var
 from overgang.service.caller import CallerCache
 from overgang.service.worker import DeliveryWorker
 from overgang.storage.db import create_db_engine, session_factory
@@ -41,10 +42,20 @@ def _warm_up_fhir_models() -> None:
     Bundle.model_validate({"resourceType": "Bundle", "type": "message"})
 
 
+def app_from_environment() -> FastAPI:
+    """The app of one of `overgang serve --workers N`'s processes, set up from OVERGANG_*."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _warm_up_fhir_models()
+        # Synchronous routes run on these threads. Python runs one of them at a time, so more
+        # threads than a few only queue for the interpreter lock and stretch every request.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         worker = DeliveryWorker(sessions=app.state.sessions, settings=settings)
         if settings.run_worker:
             worker.start()

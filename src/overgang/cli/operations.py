@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -75,6 +76,15 @@ def serve(
         bool,
         typer.Option("--worker/--no-worker", help="Run the webhook sender in this process too."),
     ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="API processes. Python runs one thread at a time per process: on PostgreSQL "
+            "(or SQLite) more processes use more cores.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the API (and the webhook sender). On the embedded SQLite default the database is
     migrated first."""
@@ -83,9 +93,9 @@ def serve(
     from overgang.api.app import create_app
     from overgang.logs import configure_logging
 
-    settings = Settings()
     if not worker:
-        settings = settings.model_copy(update={"run_worker": False})
+        os.environ["OVERGANG_RUN_WORKER"] = "false"  # read again by each worker process
+    settings = Settings()
     configure_logging(settings.log_level)
     load_catalog(settings)  # refuse to start on a broken checklist file, saying which and why
     if settings.is_sqlite:
@@ -93,9 +103,19 @@ def serve(
     # uvicorn finishes in-flight requests on SIGTERM/SIGINT, then re-raises the signal; this
     # handler turns that final signal into a normal exit (status 0) for process supervisors.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(
-        create_app(settings), host=host, port=port, log_config=None, timeout_graceful_shutdown=20
-    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_config": None,
+        "timeout_graceful_shutdown": 20,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)
+    else:
+        # Each process makes its own app (and engine, and sender) from the environment.
+        uvicorn.run(
+            "overgang.api.app:app_from_environment", factory=True, workers=workers, **options
+        )
 
 
 def worker() -> None:

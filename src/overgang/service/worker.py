@@ -81,3 +81,7 @@ class DeliveryWorker:
                 if not sent:
                     self._wake.wait(settings.worker_poll_seconds)
                     self._wake.clear()
+                elif sent < settings.worker_batch_size:
+                    # Caught up: let a few more messages come so that the next round sends
+                    # them together (one claim and one commit for all) instead of one by one.
+                    self._stop.wait(settings.worker_linger_seconds)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -39,16 +40,59 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-# SQLite has one writer at a time. Threads of one process take turns here instead of in
-# SQLite's busy handler, which sleeps with growing back-off and leaves the core idle.
-_SQLITE_TURN = threading.RLock()
+class SqliteTurn:
+    """One transaction at a time on SQLite, among the threads of this process and, through an
+    advisory lock on `<database>.lock`, among processes (`overgang serve --workers`, a separate
+    `overgang worker`).
+
+    SQLite has one writer at a time. Its own busy handler makes a waiting writer sleep with
+    growing back-off (1 ms up to 100 ms) and leaves the core idle; a waiter here is woken the
+    moment the turn is free.
+    """
+
+    def __init__(self) -> None:
+        self._threads = threading.RLock()
+        self._depth = 0  # only the thread holding `_threads` reads or writes it
+        self._files: dict[str, int] = {}
+
+    @contextmanager
+    def __call__(self, database: str | None) -> Iterator[None]:
+        with self._threads:
+            outermost = self._depth == 0
+            lock_file = self._lock_file(database) if outermost else None
+            if lock_file is not None:
+                fcntl.flock(lock_file, fcntl.LOCK_EX)
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if lock_file is not None:
+                    fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+    def _lock_file(self, database: str | None) -> int | None:
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return None  # a database of this process alone: the thread lock is enough
+        path = str(Path(database).resolve()) + ".lock"
+        if path not in self._files:
+            try:
+                self._files[path] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError:
+                return None  # no folder to write in: SQLite will fail to open, and say so
+        return self._files[path]
+
+
+_SQLITE_TURN = SqliteTurn()
 
 
 @contextmanager
 def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: everything inside commits together or not at all."""
     bind = sessions.kw.get("bind")
-    turn = _SQLITE_TURN if bind is not None and bind.dialect.name == "sqlite" else nullcontext()
+    if bind is not None and bind.dialect.name == "sqlite":
+        turn: AbstractContextManager[None] = _SQLITE_TURN(bind.url.database)
+    else:
+        turn = nullcontext()
     with turn, sessions() as session, session.begin():
         yield session
 

@@ -6,11 +6,23 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from overgang.storage.models import Delivery, InboxMessage, WebhookEndpoint
+from overgang.storage.types import UTCDateTime
 
 PENDING = "pending"
 
@@ -26,8 +38,10 @@ def active_endpoints(*, session: Session, municipality_id: uuid.UUID) -> list[We
     )
 
 
-def _due(now: datetime) -> ColumnElement[bool]:
-    """Pending, due, not leased, and not behind an earlier pending message of its episode."""
+def _due() -> ColumnElement[bool]:
+    """Pending, due at `:now`, not leased, and not behind an earlier pending message of its
+    episode."""
+    now: BindParameter[datetime] = bindparam("now", type_=UTCDateTime())
     earlier = aliased(Delivery)
     blocked = exists().where(
         earlier.endpoint_id == Delivery.endpoint_id,
@@ -41,6 +55,46 @@ def _due(now: datetime) -> ColumnElement[bool]:
         or_(Delivery.leased_until.is_(None), Delivery.leased_until < now),
         ~blocked,
     )
+
+
+# A sender runs this every round, so it is built once (building costs more than running it).
+_DUE_WITH_SEND_DATA = (
+    select(
+        Delivery.id,
+        InboxMessage.id,
+        WebhookEndpoint.url,
+        WebhookEndpoint.secret,
+        InboxMessage.body,
+        InboxMessage.sequence,
+        InboxMessage.kind,
+    )
+    .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
+    .join(InboxMessage, InboxMessage.id == Delivery.inbox_message_id)
+    .where(_due())
+    .order_by(Delivery.next_attempt_at)
+    .limit(bindparam("limit"))
+)
+_INBOX = cast(Table, InboxMessage.__table__)
+_DELIVERIES = cast(Table, Delivery.__table__)
+# Plain Core statements: the ORM's bulk-update machinery costs more than the UPDATE itself.
+_MARK_DELIVERED = (
+    update(_INBOX)
+    .where(_INBOX.c.id.in_(bindparam("ids", expanding=True)), _INBOX.c.status == PENDING)
+    .values(status="delivered", delivered_at=bindparam("now", type_=UTCDateTime()))
+)
+_LEASE = (
+    update(_DELIVERIES)
+    .where(
+        _DELIVERIES.c.id.in_(bindparam("ids", expanding=True)),
+        _DELIVERIES.c.state == PENDING,
+        or_(
+            _DELIVERIES.c.leased_until.is_(None),
+            _DELIVERIES.c.leased_until < bindparam("now", type_=UTCDateTime()),
+        ),
+    )
+    .values(leased_until=bindparam("lease_until", type_=UTCDateTime()))
+    .returning(_DELIVERIES.c.id)
+)
 
 
 @dataclass(frozen=True)
@@ -67,40 +121,14 @@ def claim_due_deliveries(
     its transaction. SQLite has no row locks: there the lease is the claim, taken by a
     conditional UPDATE, and a row another worker leased in the meantime is simply not taken.
     """
-    query = (
-        select(
-            Delivery.id,
-            InboxMessage.id,
-            WebhookEndpoint.url,
-            WebhookEndpoint.secret,
-            InboxMessage.body,
-            InboxMessage.sequence,
-            InboxMessage.kind,
-        )
-        .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
-        .join(InboxMessage, InboxMessage.id == Delivery.inbox_message_id)
-        .where(_due(now))
-        .order_by(Delivery.next_attempt_at)
-        .limit(limit)
-    )
+    query = _DUE_WITH_SEND_DATA
     if skip_locked:
         query = query.with_for_update(skip_locked=True, key_share=True, of=Delivery)
-    due = [DueDelivery(*row) for row in session.execute(query)]
+    due = [DueDelivery(*row) for row in session.execute(query, {"now": now, "limit": limit})]
     if not due or lease_until is None:
         return due
-    leased = set(
-        session.scalars(
-            update(Delivery)
-            .where(
-                Delivery.id.in_([row.delivery_id for row in due]),
-                Delivery.state == PENDING,
-                or_(Delivery.leased_until.is_(None), Delivery.leased_until < now),
-            )
-            .values(leased_until=lease_until)
-            .returning(Delivery.id)
-            .execution_options(synchronize_session=False)
-        )
-    )
+    ids = [row.delivery_id for row in due]
+    leased = set(session.scalars(_LEASE, {"ids": ids, "now": now, "lease_until": lease_until}))
     return [row for row in due if row.delivery_id in leased]
 
 
@@ -139,12 +167,7 @@ def lock_endpoints(
 def mark_inbox_delivered(*, session: Session, ids: Sequence[uuid.UUID], now: datetime) -> None:
     """Pending inbox messages become delivered; an acknowledged one stays acknowledged."""
     if ids:
-        session.execute(
-            update(InboxMessage)
-            .where(InboxMessage.id.in_(ids), InboxMessage.status == PENDING)
-            .values(status="delivered", delivered_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        session.execute(_MARK_DELIVERED, {"ids": list(ids), "now": now})
 
 
 def cancel_pending_for_endpoint(*, session: Session, endpoint_id: uuid.UUID) -> None:
