@@ -77,7 +77,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="run the webhook sender as this many `overgang worker` processes (0: in the server)",
     )
     parser.add_argument(
-        "--server-threads", type=int, help="request threads per process (default 8)"
+        "--server-threads", type=int, help="request threads per process (default 4)"
     )
     parser.add_argument(
         "--server-command",

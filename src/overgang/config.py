@@ -70,7 +70,7 @@ class Settings(BaseSettings):
         "token keeps working for up to this long. 0 looks every token up on every request.",
     )
     request_threads: int = Field(
-        default=8,
+        default=4,
         ge=1,
         description="Threads per process that run requests (the rest wait on the event loop).",
     )
