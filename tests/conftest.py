@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,7 +15,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from overgang.api.app import create_app
 from overgang.config import Settings
@@ -62,8 +65,23 @@ def postgres_url() -> Iterator[str]:
     upgrade_database(url)
     yield url
     admin.dispose()  # the fault tests restart the server: start from a fresh connection
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    drop_test_database(admin, name)
+
+
+def drop_test_database(admin: Engine, name: str) -> None:
+    """Drop a test database, retrying while an autovacuum worker is in it: a non-superuser
+    may not end that process, so FORCE fails until it is done. A database left behind is
+    harmless (every run makes its own), so giving up only warns."""
+    for attempt in range(10):
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            break
+        except (ProgrammingError, OperationalError):
+            admin.dispose()
+            time.sleep(0.2 * (attempt + 1))
+    else:
+        warnings.warn(f"test database {name} could not be dropped", stacklevel=2)
     admin.dispose()
 
 

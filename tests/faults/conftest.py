@@ -18,6 +18,7 @@ from overgang.service import partners, webhooks
 from overgang.storage.db import create_db_engine, session_factory, transaction, upgrade_database
 from overgang.storage.models import Delivery
 from overgang.storage.partners import find_municipality
+from tests.conftest import drop_test_database
 from tests.faults.processes import Processes
 from tests.messages import AALBORG_GLN, AALBORG_SOR, HOSPITAL_GLN, HOSPITAL_SOR
 
@@ -50,9 +51,7 @@ def postgres_database() -> Iterator[str]:
     url = server.set(database=name).render_as_string(hide_password=False)
     upgrade_database(url)
     yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    drop_test_database(admin, name)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -45,11 +45,14 @@ from overgang.storage.models import Delivery, DeliveryAttempt, InboxMessage, Web
 log = logging.getLogger("overgang.delivery")
 
 
-def enqueue_deliveries(*, session: Session, inbox_message: InboxMessage, now: datetime) -> int:
-    """One outbox row per active endpoint of the addressed municipality."""
-    endpoints = delivery_store.active_endpoints(
-        session=session, municipality_id=inbox_message.municipality_organisation_id
-    )
+def enqueue_deliveries(
+    *,
+    session: Session,
+    inbox_message: InboxMessage,
+    endpoints: Sequence[WebhookEndpoint],
+    now: datetime,
+) -> int:
+    """One outbox row per active endpoint of the addressed municipality (`endpoints`)."""
     for endpoint in endpoints:
         session.add(
             Delivery(

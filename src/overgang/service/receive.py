@@ -40,6 +40,7 @@ from overgang.service.checklist import (
     latest_evaluation,
 )
 from overgang.service.push import enqueue_deliveries
+from overgang.storage import deliveries as delivery_store
 from overgang.storage import episodes as episode_store
 from overgang.storage import partners
 from overgang.storage.models import (
@@ -236,8 +237,9 @@ def route_to_municipality(
     now: datetime,
 ) -> InboxMessage:
     """Put a message in the municipality's inbox, numbered in its own sequence."""
-    # Every other write first: the sequence's row lock is held from its UPDATE to commit, and
-    # intake for the municipality waits on it meanwhile.
+    # Every other read and write first: the sequence's row lock is held from its UPDATE to
+    # commit, and intake for the municipality waits on it meanwhile.
+    endpoints = delivery_store.active_endpoints(session=session, municipality_id=municipality.id)
     session.flush()
     inbox_message = InboxMessage(
         id=uuid.uuid4(),
@@ -253,8 +255,8 @@ def route_to_municipality(
         created_at=now,
     )
     session.add(inbox_message)
-    session.flush()
-    enqueue_deliveries(session=session, inbox_message=inbox_message, now=now)
+    session.flush()  # the inbox row before the deliveries that refer to it
+    enqueue_deliveries(session=session, inbox_message=inbox_message, endpoints=endpoints, now=now)
     return inbox_message
 
 
