@@ -47,7 +47,15 @@ class Settings(BaseSettings):
     worker_batch_size: int = Field(
         default=50, description="Deliveries a sender claims, sends and records per round."
     )
-    worker_concurrency: int = Field(default=8, description="Sends of one round at a time.")
+    worker_concurrency: int = Field(
+        default=8, description="Sends at a time, shared among the lanes of a sender."
+    )
+    worker_lanes: int = Field(
+        default=2,
+        ge=1,
+        description="Rounds a sender runs side by side: a receiver that stalls a round holds "
+        "up one lane, not every message.",
+    )
     worker_linger_seconds: float = Field(
         default=0.05,
         ge=0,

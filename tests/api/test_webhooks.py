@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from standardwebhooks import Webhook
 from overgang.config import Settings
 from overgang.delivery.sender import make_client
 from overgang.service.push import deliver_due, flag_unacknowledged
+from overgang.service.worker import DeliveryWorker
 from overgang.storage.db import create_db_engine, session_factory, transaction
 from overgang.storage.models import Delivery, DeliveryAttempt
 from tests.conftest import Api
@@ -257,3 +259,45 @@ def test_only_municipalities_manage_webhooks(api: Api) -> None:
         headers=api.auth(api.tokens.hospital),
     )
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("lanes", [2, 1])
+def test_a_stalled_receiver_holds_up_one_lane_not_other_messages(
+    api: Api, settings: Settings, lanes: int
+) -> None:
+    stin = example("01-admission-STIN.json")
+    other = with_fresh_ids(stin)
+    resources(other, "Encounter")[0]["episodeOfCare"][0]["identifier"]["value"] = "another-episode"
+    release = threading.Event()
+
+    def stall_first_episode(request: Received) -> tuple[int, dict[str, str]]:
+        if EXAMPLE_EPISODE.encode() in request.body:
+            release.wait(10)
+        return 200, {}
+
+    engine = create_db_engine(settings.database_url)
+    worker = DeliveryWorker(
+        sessions=session_factory(engine),
+        settings=settings.model_copy(
+            update={"worker_lanes": lanes, "worker_poll_seconds": 0.05, "webhook_read_timeout": 10}
+        ),
+    )
+    with loopback_receiver(stall_first_episode) as receiver:
+        register(api, receiver.url)
+        worker.start()
+        try:
+            api.send(stin)
+            receiver.wait_for(1)  # the first lane's round now waits on the stalled receiver
+            api.send(other)
+            try:
+                receiver.wait_for(2, timeout=3)
+                overtook = True
+            except AssertionError:
+                overtook = False
+        finally:
+            release.set()
+            worker.stop()
+            engine.dispose()
+
+    # One lane waits for the round it is in; with two the other message goes at once.
+    assert overtook is (lanes > 1)

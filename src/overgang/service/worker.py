@@ -26,30 +26,44 @@ def utc_now() -> datetime:
 
 
 class DeliveryWorker:
-    """Sends due deliveries until stopped; `wake()` lets a fresh commit skip the poll wait."""
+    """Sends due deliveries until stopped; `wake()` lets a fresh commit skip the poll wait.
+
+    The rounds run in `worker_lanes` threads side by side, each claiming its own deliveries: a
+    receiver that keeps a round waiting until its read timeout holds up one lane, while the
+    others go on sending everybody else's messages.
+    """
 
     def __init__(self, *, sessions: sessionmaker[Session], settings: Settings) -> None:
         self.sessions = sessions
         self.settings = settings
         self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._wakes = [threading.Event() for _ in range(settings.worker_lanes)]
+        self._threads: list[threading.Thread] = []
 
     def wake(self) -> None:
-        self._wake.set()
+        for wake in self._wakes:
+            wake.set()
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name="overgang-delivery", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(
+                target=self._run_lane, args=(lane,), name=f"overgang-delivery-{lane}", daemon=True
+            )
+            for lane in range(len(self._wakes))
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def stop(self, timeout: float = 20.0) -> None:
         self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self.wake()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
-    def run(self) -> None:
+    def _run_lane(self, lane: int) -> None:
         settings = self.settings
+        wake = self._wakes[lane]
         rng = random.Random()  # noqa: S311 - jitter, not security
         last_sweep = 0.0
         with (
@@ -57,7 +71,9 @@ class DeliveryWorker:
                 connect_timeout=settings.webhook_connect_timeout,
                 read_timeout=settings.webhook_read_timeout,
             ) as client,
-            ThreadPoolExecutor(max_workers=settings.worker_concurrency) as pool,
+            ThreadPoolExecutor(
+                max_workers=max(1, settings.worker_concurrency // len(self._wakes))
+            ) as pool,
         ):
             while not self._stop.is_set():
                 sent = 0
@@ -70,7 +86,7 @@ class DeliveryWorker:
                         clock=utc_now,
                         rng=rng,
                     )
-                    if time.monotonic() - last_sweep > SWEEP_EVERY_SECONDS:
+                    if lane == 0 and time.monotonic() - last_sweep > SWEEP_EVERY_SECONDS:
                         with transaction(self.sessions) as session:
                             flag_unacknowledged(session=session, settings=settings, now=utc_now())
                         last_sweep = time.monotonic()
@@ -79,8 +95,8 @@ class DeliveryWorker:
                     log.warning("delivery round failed", extra={"error_type": type(error).__name__})
                     self._stop.wait(1.0)
                 if not sent:
-                    self._wake.wait(settings.worker_poll_seconds)
-                    self._wake.clear()
+                    wake.wait(settings.worker_poll_seconds)
+                    wake.clear()
                 elif sent < settings.worker_batch_size:
                     # Caught up: let a few more messages come so that the next round sends
                     # them together (one claim and one commit for all) instead of one by one.
