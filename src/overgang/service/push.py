@@ -2,9 +2,10 @@
 recording what happened.
 
 Deliveries are written in the same transaction as the inbox message (nothing is sent before
-commit, nothing committed is lost). A worker leases due rows, sends outside any transaction,
-and records each outcome in a transaction of its own; a crash between the two leaves a lease
-that expires, and the message is sent again with the same webhook-id for the receiver to
+commit, nothing committed is lost). A sender works in rounds: it claims a batch of due rows
+(row locks on PostgreSQL, a lease on SQLite), sends them, and records every outcome together
+(`deliver_due`). A crash in between leaves a lock that dies with the connection or a lease that
+expires, and the message is sent again with the same webhook-id for the receiver to
 de-duplicate.
 """
 
@@ -85,7 +86,8 @@ class Sent:
 def claim_jobs(
     *, sessions: sessionmaker[Session], settings: Settings, now: datetime, limit: int
 ) -> list[Job]:
-    """Lease up to `limit` due deliveries in a transaction of their own (the SQLite path)."""
+    """Lease up to `limit` due deliveries in a transaction of their own: SQLite's claim, and on
+    PostgreSQL a claim that outlives its transaction (row locks are skipped as usual)."""
     with transaction(sessions) as session:
         return delivery_store.claim_due_deliveries(
             session=session,
