@@ -71,21 +71,18 @@ def enqueue_deliveries(
     return len(endpoints)
 
 
-Job = DueDelivery  # what one send needs, read when the delivery was claimed
-
-
 @dataclass(frozen=True)
 class Sent:
     """One job sent: what happened, and when it was over."""
 
-    job: Job
+    job: DueDelivery
     outcome: AttemptOutcome
     at: datetime
 
 
 def claim_jobs(
     *, sessions: sessionmaker[Session], settings: Settings, now: datetime, limit: int
-) -> list[Job]:
+) -> list[DueDelivery]:
     """Lease up to `limit` due deliveries in a transaction of their own: SQLite's claim, and on
     PostgreSQL a claim that outlives its transaction (row locks are skipped as usual)."""
     with transaction(sessions) as session:
@@ -98,7 +95,9 @@ def claim_jobs(
         )
 
 
-def attempt(*, job: Job, client: httpx.Client, settings: Settings, now: datetime) -> AttemptOutcome:
+def attempt(
+    *, job: DueDelivery, client: httpx.Client, settings: Settings, now: datetime
+) -> AttemptOutcome:
     """Send one job; a target that has become unsafe (DNS changed) is not contacted."""
     try:
         check_webhook_url(
@@ -293,14 +292,14 @@ def deliver_due(
 
 
 def _send_all(
-    jobs: list[Job],
+    jobs: list[DueDelivery],
     *,
     client: httpx.Client,
     pool: ThreadPoolExecutor,
     settings: Settings,
     clock: Callable[[], datetime],
 ) -> list[Sent]:
-    def run(job: Job) -> Sent:
+    def run(job: DueDelivery) -> Sent:
         outcome = attempt(job=job, client=client, settings=settings, now=clock())
         return Sent(job=job, outcome=outcome, at=clock())
 
