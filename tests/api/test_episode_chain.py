@@ -6,8 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import update
+
 from overgang.service import partners
 from overgang.storage.db import create_db_engine, session_factory, transaction
+from overgang.storage.models import Organisation
 from tests.api.test_medcom_examples import (
     AN_STIN,
     EPISODE,
@@ -26,7 +29,14 @@ from tests.api.test_medcom_examples import (
     send,
 )
 from tests.conftest import Api
-from tests.messages import example, header, resources, with_fresh_ids
+from tests.messages import (
+    HOSPITAL_SOR,
+    MEDCOM_SENDER_SOR,
+    example,
+    header,
+    resources,
+    with_fresh_ids,
+)
 
 OTHER_CPR = "0707614285"
 
@@ -211,6 +221,8 @@ def test_an_identifier_of_another_citizens_episode_is_refused_beside_the_citizen
 def test_a_transfer_keeps_the_episode_and_both_hospitals_read_it(
     api: Api, database_url: str
 ) -> None:
+    # Hospitals of one owner (here their region) continue each other's episodes.
+    put_in_region(database_url, "DK-84", MEDCOM_SENDER_SOR, HOSPITAL_SOR)
     third_hospital = register_hospital(database_url, sor="399841000016000")
     discharge = example("04-discharge-SLHJ.json")  # sent by the example stay's hospital
     with_episode_identifiers(discharge, (LOCAL_SYSTEM, f"urn:uuid:{EPISODE.upper()}"))
@@ -228,6 +240,16 @@ def test_a_transfer_keeps_the_episode_and_both_hospitals_read_it(
     assert [e["code"] for e in by_second.json()["timeline"]] == ["STIN", "SLHJ"]
     assert api.episode(EPISODE, token=third_hospital).status_code == 404
     assert api.episode(EPISODE, token=api.tokens.copenhagen).status_code == 404
+
+
+def put_in_region(database_url: str, region: str, *sors: str) -> None:
+    """Register the hospitals as the region's: it owns the episodes they start from now on."""
+    engine = create_db_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            update(Organisation).where(Organisation.sor.in_(sors)).values(region=region)
+        )
+    engine.dispose()
 
 
 def register_hospital(database_url: str, *, sor: str) -> str:

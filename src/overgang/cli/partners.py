@@ -22,14 +22,26 @@ def add_hospital(
     sor: Annotated[str, typer.Option(help="The ward's SOR id.")],
     name: Annotated[str, typer.Option(help="Display name.")],
     gln: Annotated[str | None, typer.Option(help="The ward's GLN (13 digits).")] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(help="DK-81..DK-85: the region that owns the ward's episodes."),
+    ] = None,
 ) -> None:
     """Register a hospital ward that may send messages."""
     try:
         with transaction(sessions_for(Settings())) as session:
             organisation = partners.add_hospital(
-                session=session, sor=sor, name=name, gln=gln, now=datetime.now(UTC)
+                session=session,
+                sor=sor,
+                name=name,
+                gln=gln,
+                region=region,
+                now=datetime.now(UTC),
             )
-            typer.echo(f"hospital {organisation.sor} registered: {organisation.id}")
+            owner = f"region {organisation.region}" if organisation.region else "itself"
+            typer.echo(
+                f"hospital {organisation.sor} registered: {organisation.id} (owner: {owner})"
+            )
     except OvergangError as error:
         fail(error.detail)
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TypeVar
 
 from overgang.domain.content import DischargeContent
 from overgang.domain.issues import Issue
+
+# A hospital's own episode identifiers have its SOR endpoint as their system.
+LOCAL_SYSTEM_PREFIX = "https://sor2.sum.dsdn.dk/"
 
 
 class MessageKind(StrEnum):
@@ -34,8 +38,20 @@ class EpisodeKey:
 
     @property
     def is_local(self) -> bool:
-        # The hospital's own identifier has the SOR endpoint as its system.
-        return self.system.startswith("https://sor2.sum.dsdn.dk/")
+        return self.system.startswith(LOCAL_SYSTEM_PREFIX)
+
+
+def local_system(sor: str) -> str:
+    """The system of the local episode identifiers a hospital (by its SOR) hands out."""
+    return f"{LOCAL_SYSTEM_PREFIX}#id={sor}"
+
+
+_T = TypeVar("_T")
+
+
+def local_first(keyed: list[tuple[EpisodeKey, _T]]) -> list[tuple[EpisodeKey, _T]]:
+    """The hospital's own (local) identifier wins over a national one; otherwise order is kept."""
+    return sorted(keyed, key=lambda pair: not pair[0].is_local)
 
 
 @dataclass(frozen=True)

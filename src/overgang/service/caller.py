@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from overgang.domain.ownership import owner_of
 from overgang.errors import Forbidden, Unauthenticated
 from overgang.storage import partners
 from overgang.storage.db import transaction
@@ -26,10 +27,14 @@ class Caller:
     kind: str  # hospital | municipality
     sor: str
     municipality_code: str | None
+    # A hospital's episodes belong to this owner (its region, else itself); None for others.
+    owner: str | None = None
 
-    def require_hospital(self) -> None:
-        if self.kind != "hospital":
+    def require_hospital(self) -> str:
+        """The hospital's owner, which scopes everything it sends and reads."""
+        if self.kind != "hospital" or self.owner is None:
             raise Forbidden("only a hospital client may do this")
+        return self.owner
 
     def require_municipality(self) -> None:
         if self.kind != "municipality":
@@ -60,6 +65,9 @@ def _caller_of(*, session: Session, token_hash: str) -> Caller:
         kind=organisation.kind,
         sor=organisation.sor,
         municipality_code=organisation.municipality_code,
+        owner=owner_of(region=organisation.region, sor=organisation.sor)
+        if organisation.kind == "hospital"
+        else None,
     )
 
 

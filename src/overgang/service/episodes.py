@@ -35,10 +35,22 @@ class EpisodeView:
 
 
 def find_visible_episode(*, session: Session, caller: Caller, identifier: str) -> Episode:
-    """The episode with this identifier value, if the caller may see it; else NotFound."""
+    """The episode with this identifier value among those the caller may see; else NotFound.
+
+    A hospital sees the episodes of its owner, a municipality those addressed to it. The search
+    is scoped before it runs, so another's episode is not found rather than found and hidden:
+    the answer cannot tell the two apart.
+    """
     value = identifiers.normalise_episode_identifier_value(identifier)
-    episode = episode_store.find_episode_by_identifier_value(session=session, value=value)
-    if episode is None or not _may_see(session, caller, episode):
+    if caller.kind == "municipality":
+        episode = episode_store.find_episode_by_identifier_value(
+            session=session, value=value, municipality_id=caller.organisation_id
+        )
+    else:
+        episode = episode_store.find_episode_by_identifier_value(
+            session=session, value=value, owner=caller.require_hospital()
+        )
+    if episode is None:
         raise NotFound("no such episode")
     return episode
 
@@ -71,12 +83,4 @@ def get_episode(
         hospital=session.get_one(Organisation, episode.hospital_organisation_id),
         municipality=session.get_one(Organisation, episode.municipality_organisation_id),
         evaluation=latest_evaluation(session=session, episode=episode),
-    )
-
-
-def _may_see(session: Session, caller: Caller, episode: Episode) -> bool:
-    if caller.kind == "municipality":
-        return episode.municipality_organisation_id == caller.organisation_id
-    return caller.organisation_id in episode_store.episode_sender_ids(
-        session=session, episode_id=episode.id
     )

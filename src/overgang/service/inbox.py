@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from overgang.errors import NotFound, Unprocessable
+from overgang.errors import Conflict, NotFound, Unprocessable
 from overgang.service.audit import AuditContext, audit_read
 from overgang.service.caller import Caller
 from overgang.storage import inbox as inbox_store
@@ -157,11 +157,17 @@ def acknowledge_by_header(
     and the message stays in the inbox to be fetched again.
     """
     caller.require_municipality()
-    message = inbox_store.find_inbox_message_by_header(
+    found = inbox_store.find_inbox_messages_by_header(
         session=session, header_id=header_id, municipality_id=caller.organisation_id
     )
-    if message is None:
+    if not found:
         raise NotFound("no inbox message of this municipality has that MessageHeader.id")
+    if len(found) > 1:
+        raise Conflict(
+            "two senders' messages in the inbox carry that MessageHeader.id: acknowledge the "
+            "message by its inbox id (POST /api/v1/inbox/{id}/ack)"
+        )
+    message = found[0]
     if code == "transient-error":
         return message
     accepted = code == "ok"

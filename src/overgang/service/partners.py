@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from overgang.domain import identifiers
+from overgang.domain.ownership import UnknownRegion, normalise_region
 from overgang.errors import Conflict, NotFound, Unprocessable
 from overgang.reference import municipalities
 from overgang.service.caller import hash_token, new_token
@@ -29,11 +30,24 @@ def _check_sor_gln(sor: str, gln: str | None) -> None:
 
 
 def add_hospital(
-    *, session: Session, sor: str, name: str, gln: str | None, now: datetime
+    *,
+    session: Session,
+    sor: str,
+    name: str,
+    gln: str | None,
+    now: datetime,
+    region: str | None = None,
 ) -> Organisation:
+    """A hospital ward; with a region, the region owns its episodes (profile §7)."""
     _check_sor_gln(sor, gln)
+    try:
+        region = normalise_region(region) if region is not None else None
+    except UnknownRegion as error:
+        raise Unprocessable(str(error)) from None
     _check_unique(session=session, sor=sor, gln=gln)
-    organisation = Organisation(kind="hospital", sor=sor, gln=gln, name=name, created_at=now)
+    organisation = Organisation(
+        kind="hospital", sor=sor, gln=gln, name=name, region=region, created_at=now
+    )
     session.add(organisation)
     session.flush()
     return organisation

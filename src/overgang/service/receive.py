@@ -88,13 +88,16 @@ def receive_message(
     now: datetime,
 ) -> Receipt:
     """Store and route one validated message, or answer a resend with the original answer."""
-    caller.require_hospital()
+    owner = caller.require_hospital()
     if message.sender.sor != caller.sor:
         raise Forbidden(
             "the MessageHeader sender's SOR is not the calling hospital's", subject="sender"
         )
     seen, bundle_reused = episode_store.find_received_message(
-        session=session, header_id=message.header_id, bundle_id=message.bundle_id
+        session=session,
+        sender_id=caller.organisation_id,
+        header_id=message.header_id,
+        bundle_id=message.bundle_id,
     )
     if seen is not None:
         # MedCom: a resend is never processed twice; it gets the original answer again.
@@ -112,7 +115,9 @@ def receive_message(
         )
     municipality = _receiving_municipality(session=session, message=message)
 
-    episode, timeline = _match_episode(session=session, message=message, caller=caller, now=now)
+    episode, timeline = _match_episode(
+        session=session, message=message, caller=caller, owner=owner, now=now
+    )
     code = _event_code(message, timeline)
     event = TimelineEvent(
         code=code,
@@ -274,10 +279,10 @@ def _receiving_municipality(*, session: Session, message: InboundMessage) -> Org
 
 
 def _match_episode(
-    *, session: Session, message: InboundMessage, caller: Caller, now: datetime
+    *, session: Session, message: InboundMessage, caller: Caller, owner: str, now: datetime
 ) -> tuple[Episode, list[EpisodeEvent]]:
     keys = list(dict.fromkeys(message.encounter.episode_keys))
-    held = episode_store.find_episodes_by_keys(session=session, keys=keys)
+    held = episode_store.find_episodes_by_keys(session=session, owner=owner, keys=keys)
     # Any identifier of the message that names another citizen's episode is a wrong identifier,
     # even when the preferred one matches: nothing of the message may be stored.
     if any(episode.cpr != message.cpr for _, episode in held):
@@ -291,6 +296,7 @@ def _match_episode(
     else:
         episode = Episode(
             id=uuid.uuid4(),
+            owner=owner,
             hospital_organisation_id=caller.organisation_id,
             municipality_organisation_id=caller.organisation_id,  # set by _update_episode
             cpr=message.cpr,
@@ -305,7 +311,9 @@ def _match_episode(
     for key in keys:
         if key not in held_keys:
             session.add(
-                EpisodeIdentifier(episode_id=episode.id, system=key.system, value=key.value)
+                EpisodeIdentifier(
+                    episode_id=episode.id, owner=owner, system=key.system, value=key.value
+                )
             )
     return episode, timeline
 

@@ -8,8 +8,14 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from overgang.domain.messages import EpisodeKey
-from overgang.storage.models import Episode, EpisodeEvent, EpisodeIdentifier, ReceivedMessage
+from overgang.domain.messages import EpisodeKey, local_system
+from overgang.storage.models import (
+    Episode,
+    EpisodeEvent,
+    EpisodeIdentifier,
+    Organisation,
+    ReceivedMessage,
+)
 
 # Run on every message, so built once (building costs more than running from the compiled cache).
 _EVENTS_OF_EPISODE = (
@@ -17,27 +23,33 @@ _EVENTS_OF_EPISODE = (
     .where(EpisodeEvent.episode_id == bindparam("episode_id"))
     .order_by(EpisodeEvent.occurred_at, EpisodeEvent.message_timestamp)
 )
+# Message identity is per sender: another sender's ids are never looked at.
 _RECEIVED_BY_HEADER_OR_BUNDLE = select(ReceivedMessage).where(
+    ReceivedMessage.sender_organisation_id == bindparam("sender_id"),
     or_(
         ReceivedMessage.header_id == bindparam("header_id"),
         ReceivedMessage.bundle_id == bindparam("bundle_id"),
-    )
+    ),
 )
 
 
 def find_episodes_by_keys(
-    *, session: Session, keys: Sequence[EpisodeKey]
+    *, session: Session, owner: str, keys: Sequence[EpisodeKey]
 ) -> list[tuple[EpisodeKey, Episode]]:
-    """The keys already held by an episode, each with that episode, in the order of `keys`."""
+    """The owner's keys already held by an episode, each with that episode, in the order of `keys`.
+
+    Identifiers are scoped to their owner: another owner's episode is never found here.
+    """
     if not keys:
         return []
     rows = session.execute(
         select(EpisodeIdentifier.system, EpisodeIdentifier.value, Episode)
         .join(Episode, Episode.id == EpisodeIdentifier.episode_id)
         .where(
+            EpisodeIdentifier.owner == owner,
             tuple_(EpisodeIdentifier.system, EpisodeIdentifier.value).in_(
                 [(key.system, key.value) for key in keys]
-            )
+            ),
         )
         # Messages about one episode take turns: each reads the timeline the other committed.
         .with_for_update(of=Episode, key_share=True)
@@ -46,17 +58,42 @@ def find_episodes_by_keys(
     return [(key, by_key[key]) for key in keys if key in by_key]
 
 
-def find_episode_by_identifier_value(*, session: Session, value: str) -> Episode | None:
-    """The episode whose identifier (any system) has this value; local identifiers win."""
-    rows = list(
-        session.execute(
-            select(EpisodeIdentifier.system, Episode)
-            .join(Episode, Episode.id == EpisodeIdentifier.episode_id)
-            .where(EpisodeIdentifier.value == value)
-        )
+def find_episode_by_identifier_value(
+    *,
+    session: Session,
+    value: str,
+    owner: str | None = None,
+    municipality_id: uuid.UUID | None = None,
+) -> Episode | None:
+    """The episode with an identifier of this value (any system) among those of one owner or
+    addressed to one municipality.
+
+    Values are unique per owner only, so a municipality may hold two episodes of one value. The
+    one whose local identifier names its own hospital's SOR wins, then any local one, then the
+    oldest: a later sender cannot shadow an episode by reusing its identifier.
+    """
+    if (owner is None) == (municipality_id is None):
+        raise ValueError("look an episode up either for its owner or for its municipality")
+    scope = (
+        Episode.owner == owner
+        if owner is not None
+        else Episode.municipality_organisation_id == municipality_id
     )
-    rows.sort(key=lambda row: not row[0].startswith("https://sor2.sum.dsdn.dk/"))
-    return rows[0][1] if rows else None
+    rows = session.execute(
+        select(EpisodeIdentifier.system, Episode, Organisation.sor)
+        .join(Episode, Episode.id == EpisodeIdentifier.episode_id)
+        .join(Organisation, Organisation.id == Episode.hospital_organisation_id)
+        .where(EpisodeIdentifier.value == value, scope)
+        .order_by(Episode.created_at, Episode.id)
+    ).all()
+    ranked = sorted(
+        rows,
+        key=lambda row: (
+            row[0] != local_system(row[2]),
+            not EpisodeKey(system=row[0], value=value).is_local,
+        ),
+    )
+    return ranked[0][1] if ranked else None
 
 
 def episode_identifiers(*, session: Session, episode_id: uuid.UUID) -> list[EpisodeIdentifier]:
@@ -73,23 +110,13 @@ def episode_events(*, session: Session, episode_id: uuid.UUID) -> list[EpisodeEv
     return list(session.scalars(_EVENTS_OF_EPISODE, {"episode_id": episode_id}))
 
 
-def episode_sender_ids(*, session: Session, episode_id: uuid.UUID) -> set[uuid.UUID]:
-    """Every hospital that has sent a message about the episode (a transfer changes the sender)."""
-    return set(
-        session.scalars(
-            select(ReceivedMessage.sender_organisation_id).where(
-                ReceivedMessage.episode_id == episode_id
-            )
-        )
-    )
-
-
 def find_received_message(
-    *, session: Session, header_id: str, bundle_id: str
+    *, session: Session, sender_id: uuid.UUID, header_id: str, bundle_id: str
 ) -> tuple[ReceivedMessage | None, ReceivedMessage | None]:
-    """(the message with this MessageHeader.id, a message with this Bundle.id), for resends."""
+    """(the sender's message with this MessageHeader.id, one with this Bundle.id), for resends."""
     rows = session.scalars(
-        _RECEIVED_BY_HEADER_OR_BUNDLE, {"header_id": header_id, "bundle_id": bundle_id}
+        _RECEIVED_BY_HEADER_OR_BUNDLE,
+        {"sender_id": sender_id, "header_id": header_id, "bundle_id": bundle_id},
     ).all()
     by_header = next((row for row in rows if row.header_id == header_id), None)
     by_bundle = next((row for row in rows if row.bundle_id == bundle_id), None)

@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from overgang.domain.messages import EpisodeKey, local_first
 from overgang.storage.models import Episode, EpisodeIdentifier, InboxMessage, ReceivedMessage
 
 
@@ -51,20 +52,25 @@ def episodes_with_keys(
         .where(Episode.id.in_(episode_ids))
     ).all()
     result: dict[uuid.UUID, tuple[Episode, str]] = {}
-    for episode, _system, value in sorted(rows, key=lambda r: r[1].startswith("https://sor2.")):
-        result[episode.id] = (episode, value)  # sorted so a local identifier is written last
+    keyed = [(EpisodeKey(system=system, value=value), episode) for episode, system, value in rows]
+    for key, episode in reversed(local_first(keyed)):
+        result[episode.id] = (episode, key.value)  # reversed, so a local one is written last
     return result
 
 
-def find_inbox_message_by_header(
+def find_inbox_messages_by_header(
     *, session: Session, header_id: str, municipality_id: uuid.UUID
-) -> InboxMessage | None:
-    """The municipality's inbox message that carries the MessageHeader.id it acknowledges."""
-    return session.scalars(
-        select(InboxMessage)
-        .join(ReceivedMessage, ReceivedMessage.id == InboxMessage.received_message_id)
-        .where(
-            ReceivedMessage.header_id == header_id,
-            InboxMessage.municipality_organisation_id == municipality_id,
+) -> list[InboxMessage]:
+    """The municipality's inbox messages that carry the MessageHeader.id it acknowledges (ids
+    are unique per sender, so two senders' messages may share one; at most two are read)."""
+    return list(
+        session.scalars(
+            select(InboxMessage)
+            .join(ReceivedMessage, ReceivedMessage.id == InboxMessage.received_message_id)
+            .where(
+                ReceivedMessage.header_id == header_id,
+                InboxMessage.municipality_organisation_id == municipality_id,
+            )
+            .limit(2)
         )
-    ).first()
+    )

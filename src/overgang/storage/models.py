@@ -44,6 +44,8 @@ class Organisation(Base):
     sor: Mapped[str] = mapped_column(String(18), unique=True)
     gln: Mapped[str | None] = mapped_column(String(13), unique=True)
     municipality_code: Mapped[str | None] = mapped_column(String(4), unique=True)
+    # A hospital's region (DK-81..DK-85), when the region is the data controller of its episodes.
+    region: Mapped[str | None] = mapped_column(String(5))
     # Last inbox sequence number handed out; bumped under a row lock so numbers have no gaps.
     inbox_sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -66,10 +68,16 @@ class ReceivedMessage(Base):
     """A message exactly as a hospital sent it, with the answer Overgang gave (for resends)."""
 
     __tablename__ = "received_messages"
+    # Message identity is per sender (MedCom's duplicate rules): another sender's message with
+    # the same ids is another message.
+    __table_args__ = (
+        UniqueConstraint("sender_organisation_id", "header_id"),
+        Index("ix_received_messages_sender_bundle", "sender_organisation_id", "bundle_id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    bundle_id: Mapped[str] = mapped_column(String(128), index=True)
-    header_id: Mapped[str] = mapped_column(String(128), unique=True)
+    bundle_id: Mapped[str] = mapped_column(String(128))
+    header_id: Mapped[str] = mapped_column(String(128), index=True)
     event_code: Mapped[str] = mapped_column(String(64))
     notification_code: Mapped[str | None] = mapped_column(String(16))
     sender_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
@@ -89,6 +97,8 @@ class Episode(Base):
     __tablename__ = "episodes"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    # Who owns the episode (profile §7): the starting hospital's region, else its SOR.
+    owner: Mapped[str] = mapped_column(String(18), index=True)
     hospital_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
     municipality_organisation_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organisations.id"), index=True
@@ -111,13 +121,17 @@ class Episode(Base):
 
 
 class EpisodeIdentifier(Base):
-    """An episode-of-care identifier (local SOR-based or national LPR3), normalised."""
+    """An episode-of-care identifier (local SOR-based or national LPR3), normalised.
+
+    Scoped to the episode's owner: the same value from another owner names another episode.
+    """
 
     __tablename__ = "episode_identifiers"
-    __table_args__ = (UniqueConstraint("system", "value"),)
+    __table_args__ = (UniqueConstraint("owner", "system", "value"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     episode_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("episodes.id"), index=True)
+    owner: Mapped[str] = mapped_column(String(18))  # the episode's, repeated for the constraint
     system: Mapped[str] = mapped_column(String(200))
     value: Mapped[str] = mapped_column(String(128), index=True)
 
