@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,24 +15,24 @@ from sqlalchemy.orm import Session
 from overgang.checklist import ChecklistCatalog, ChecklistResult, evaluate_checklist
 from overgang.domain.content import DischargeContent
 from overgang.domain.issues import CHECKLIST_ITEM_SYSTEM, Issue
+from overgang.domain.judging import JudgedTime, judged_discharge_at
+from overgang.domain.judging import judged_time_for as judged_time_for_trigger
 from overgang.domain.snapshot import EpisodeSnapshot, Readiness
 from overgang.storage import episodes as episode_store
 from overgang.storage.models import ChecklistEvaluation, Episode, EpisodeEvent, Organisation
 
-JudgedTime = Literal["planned", "actual"]
 ADMISSION_CODES = frozenset({"STIN", "STAA", "RE_STIN", "RE_STAA"})
-# Notices after which the actual discharge time is judged.
-DISCHARGE_TRIGGERS = frozenset({"discharge-handover", "SLHJ", "RE_SLHJ"})
 
 
 def judged_time_for(trigger: str, episode: Episode) -> JudgedTime:
-    """A plan is judged at its planned time; a discharge at the actual one; anything else at
-    the actual time once the citizen is discharged, else at the planned one."""
-    if trigger == "discharge-plan":
-        return "planned"
-    if trigger in DISCHARGE_TRIGGERS or episode.discharged_at is not None:
-        return "actual"
-    return "planned"
+    """Which of the episode's discharge times a judgement triggered so measures against."""
+    return judged_time_for_trigger(trigger, discharged=episode.discharged_at is not None)
+
+
+def discharge_at(episode: Episode, judged: JudgedTime) -> datetime | None:
+    return judged_discharge_at(
+        judged, planned_at=episode.planned_discharge_at, discharged_at=episode.discharged_at
+    )
 
 
 def snapshot_of(
@@ -61,7 +60,7 @@ def snapshot_of(
             answered_at=episode.readiness_answered_at,
         )
     return EpisodeSnapshot(
-        discharge_at=episode.discharged_at if judged == "actual" else episode.planned_discharge_at,
+        discharge_at=discharge_at(episode, judged),
         admission_notified=any(e.code in ADMISSION_CODES for e in events),
         first_plan_sent_at=min(plan_times, default=None),
         content=DischargeContent.from_json(episode.content)
@@ -113,9 +112,7 @@ def keep_evaluation(
             evaluated_at=now,
             trigger=trigger,
             judged_time=judged,
-            discharge_at=episode.discharged_at
-            if judged == "actual"
-            else episode.planned_discharge_at,
+            discharge_at=discharge_at(episode, judged),
             checklist_id=result.id,
             checklist_version=result.version,
             complete=result.complete,

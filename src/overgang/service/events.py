@@ -13,8 +13,7 @@ from overgang.domain.messages import InboundMessage, OrganisationRef
 from overgang.errors import Unprocessable
 from overgang.fhir.build import build_message_bundle
 from overgang.service.caller import Caller
-from overgang.service.intake import take_message
-from overgang.service.receive import RawMessage, Receipt
+from overgang.service.intake import RawMessage, Receipt, take_message
 from overgang.storage import partners
 from overgang.storage.models import Organisation
 

@@ -1,18 +1,74 @@
-"""Taking one message in one transaction, safe against the same message arriving twice at once."""
+"""Intake: take one hospital message in one transaction, and route it to the municipality.
+
+The order of the rules, each with one home:
+1. who sent it: the calling hospital, as itself (`Caller`), scoped to its owner;
+2. message identity: MedCom's duplicate rules, within this sender (a resend gets its answer);
+3. which episode: the owner's episode holding one of its identifiers, else a new one;
+4. what the message changes: `domain.intake.apply_message`, pure;
+5. the checklist, when the change says so; the handover package; the inbox and its outbox.
+The received bytes, the episode change, the judgement and the inbox message commit together
+or not at all, and nothing leaves the process before commit.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from overgang.checklist import ChecklistCatalog
-from overgang.domain.messages import InboundMessage
+from overgang.checklist import ChecklistCatalog, ChecklistResult
+from overgang.domain.episode import TimelineEvent, UnknownActivity
+from overgang.domain.intake import EpisodeBefore, EpisodeChange, apply_message
+from overgang.domain.issues import Issue
+from overgang.domain.messages import InboundMessage, MessageKind
+from overgang.errors import Conflict, Forbidden, Unprocessable
+from overgang.handover.package import package_for_municipality
 from overgang.service.caller import Caller
-from overgang.service.receive import RawMessage, Receipt, receive_message
+from overgang.service.checklist import checklist_issues, judge, keep_evaluation
+from overgang.service.push import enqueue_deliveries
+from overgang.storage import deliveries as delivery_store
+from overgang.storage import episodes as episode_store
+from overgang.storage import partners
 from overgang.storage.db import transaction
+from overgang.storage.models import (
+    Episode,
+    EpisodeEvent,
+    EpisodeIdentifier,
+    InboxMessage,
+    Organisation,
+    ReceivedMessage,
+)
+
+INBOX_KIND = {
+    MessageKind.HOSPITAL_NOTIFICATION: "hospital-notification",
+    MessageKind.DISCHARGE_PLAN: "discharge-plan",
+    MessageKind.DISCHARGE_HANDOVER: "handover",
+}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Overgang's answer to the sender: taken (ok) with any warnings, or a resend of one taken."""
+
+    response_code: str
+    issues: tuple[Issue, ...]
+    duplicate: bool
+    episode_id: uuid.UUID | None
+    notification_code: str | None
+    checklist: ChecklistResult | None = None  # set when this message was judged
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    body: bytes
+    content_type: str
+    outbound_json: bytes  # the FHIR JSON form routed to the municipality
 
 
 def take_message(
@@ -28,7 +84,7 @@ def take_message(
 
     def receive() -> Receipt:
         with transaction(sessions) as session:
-            return receive_message(
+            return _receive(
                 session=session,
                 caller=caller,
                 message=message,
@@ -40,5 +96,297 @@ def take_message(
     try:
         return receive()
     except IntegrityError:
-        # The unique MessageHeader.id caught the race; the stored copy now gives the answer.
+        # A unique key (the sender's MessageHeader.id, the owner's identifier) caught a race;
+        # the copy that committed first now gives the answer.
         return receive()
+
+
+def _receive(
+    *,
+    session: Session,
+    caller: Caller,
+    message: InboundMessage,
+    raw: RawMessage,
+    checklists: ChecklistCatalog,
+    now: datetime,
+) -> Receipt:
+    owner = caller.require_hospital()
+    if message.sender.sor != caller.sor:
+        raise Forbidden(
+            "the MessageHeader sender's SOR is not the calling hospital's", subject="sender"
+        )
+    resent = _answer_to_resend(session=session, caller=caller, message=message)
+    if resent is not None:
+        return resent
+    municipality = _receiving_municipality(session=session, message=message)
+    episode, rows = _match_episode(
+        session=session, message=message, owner=owner, caller=caller, now=now
+    )
+    try:
+        change = apply_message(
+            message,
+            EpisodeBefore(
+                timeline=[_as_event(row) for row in rows],
+                encounter_class=episode.encounter_class,
+                planned_discharge_at=episode.planned_discharge_at,
+                judged_before=bool(rows) and _was_judged(session, episode, message),
+            ),
+        )
+    except UnknownActivity as error:
+        raise Unprocessable(str(error)) from None
+    _update_episode(episode, change=change, municipality=municipality, now=now)
+    for row, updated in zip(rows, change.timeline[:-1], strict=True):
+        row.replaced_by_header_id = updated.replaced_by_header_id
+
+    received_id = uuid.uuid4()
+    event_row = _event_row(episode, change.event, message, received_id=received_id)
+    checklist = None
+    issues = list(change.warnings)
+    if change.judged is not None:
+        checklist = judge(
+            session=session,
+            episode=episode,
+            catalog=checklists,
+            judged=change.judged,
+            events=[*rows, event_row],
+        )
+        # The ward's answer carries the gaps; a resend gets the same answer again.
+        issues += checklist_issues(checklist)
+    code = change.event.code
+    received = ReceivedMessage(
+        id=received_id,
+        bundle_id=message.bundle_id,
+        header_id=message.header_id,
+        event_code=message.kind.value,
+        notification_code=code if message.kind is MessageKind.HOSPITAL_NOTIFICATION else None,
+        sender_organisation_id=caller.organisation_id,
+        episode_id=episode.id,
+        content_type=raw.content_type,
+        body=raw.body,
+        sha256=hashlib.sha256(raw.body).hexdigest(),
+        message_timestamp=message.timestamp,
+        received_at=now,
+        response_code="ok",
+        response_issues=[asdict(issue) for issue in issues],
+    )
+    session.add(received)
+    # The unit of work orders inserts by foreign key only along relationships, which the models
+    # do not declare: the episode and the received message go first, what refers to them next.
+    session.flush()
+    session.add(event_row)
+    if checklist is not None and change.judged is not None:
+        keep_evaluation(
+            session=session,
+            episode=episode,
+            result=checklist,
+            trigger=code,
+            judged=change.judged,
+            now=now,
+        )
+    # Only plans and handovers carry a checklist to the municipality; a re-judged notice does not.
+    outbound_checklist = checklist.to_json() if checklist and message.content is not None else None
+    route_to_municipality(
+        session=session,
+        municipality=municipality,
+        episode=episode,
+        received=received,
+        kind=INBOX_KIND[message.kind],
+        notification=received.notification_code,
+        body=package_for_municipality(raw.outbound_json, outbound_checklist),
+        checklist=outbound_checklist,
+        now=now,
+    )
+    return Receipt(
+        response_code="ok",
+        issues=tuple(issues),
+        duplicate=False,
+        episode_id=episode.id,
+        notification_code=received.notification_code,
+        checklist=checklist,
+    )
+
+
+def _answer_to_resend(
+    *, session: Session, caller: Caller, message: InboundMessage
+) -> Receipt | None:
+    """MedCom: a resend is never processed twice; it gets the original answer again. Only this
+    sender's messages count: another sender's ids are another message."""
+    seen, bundle_reused = episode_store.find_received_message(
+        session=session,
+        sender_id=caller.organisation_id,
+        header_id=message.header_id,
+        bundle_id=message.bundle_id,
+    )
+    if seen is not None:
+        return Receipt(
+            response_code=seen.response_code,
+            issues=tuple(Issue(**issue) for issue in seen.response_issues),
+            duplicate=True,
+            episode_id=seen.episode_id,
+            notification_code=seen.notification_code,
+        )
+    if bundle_reused is not None:
+        raise Conflict(
+            "Bundle.id was already used by another message; a new message needs a new id",
+            subject="bundle-id",
+        )
+    return None
+
+
+def _was_judged(session: Session, episode: Episode, message: InboundMessage) -> bool:
+    """Whether the checklist judged the episode before; asked only of messages that follow
+    another (a correction or cancellation re-judges a judged episode)."""
+    if message.provenance.follows_header_id is None:
+        return False
+    # No evaluation is pending yet, so the query needs nothing flushed.
+    with session.no_autoflush:
+        return episode_store.has_evaluation(session=session, episode_id=episode.id)
+
+
+def route_to_municipality(
+    *,
+    session: Session,
+    municipality: Organisation,
+    episode: Episode,
+    received: ReceivedMessage,
+    kind: str,
+    notification: str | None,
+    body: bytes,
+    checklist: dict[str, Any] | None,
+    now: datetime,
+) -> InboxMessage:
+    """Put a message in the municipality's inbox, numbered in its own sequence."""
+    # Every other read and write first: the sequence's row lock is held from its UPDATE to
+    # commit, and intake for the municipality waits on it meanwhile.
+    endpoints = delivery_store.active_endpoints(session=session, municipality_id=municipality.id)
+    session.flush()
+    inbox_message = InboxMessage(
+        id=uuid.uuid4(),
+        municipality_organisation_id=municipality.id,
+        episode_id=episode.id,
+        received_message_id=received.id,
+        kind=kind,
+        notification_code=notification,
+        sequence=partners.next_inbox_sequence(session=session, municipality_id=municipality.id),
+        status="pending",
+        body=body,
+        checklist=checklist,
+        created_at=now,
+    )
+    session.add(inbox_message)
+    session.flush()  # the inbox row before the deliveries that refer to it
+    enqueue_deliveries(session=session, inbox_message=inbox_message, endpoints=endpoints, now=now)
+    return inbox_message
+
+
+def _receiving_municipality(*, session: Session, message: InboundMessage) -> Organisation:
+    """Routing is by the receiver's SOR (or GLN): a HospitalNotification has no municipality code."""
+    receiver = message.receiver
+    organisation = partners.find_organisation_by_sor(session=session, sor=receiver.sor or "")
+    if organisation is None and receiver.gln:
+        organisation = partners.find_organisation_by_gln(session=session, gln=receiver.gln)
+    if organisation is None or organisation.kind != "municipality":
+        raise Unprocessable(
+            "the primary receiver is not a registered municipality", subject="receiver"
+        )
+    return organisation
+
+
+def _match_episode(
+    *, session: Session, message: InboundMessage, owner: str, caller: Caller, now: datetime
+) -> tuple[Episode, list[EpisodeEvent]]:
+    """The owner's episode that holds one of the message's identifiers, else a new one.
+
+    Identifiers are scoped to the owner, so another owner's episode is never matched, changed
+    or hinted at: its identifier names a new episode of this owner instead.
+    """
+    keys = list(dict.fromkeys(message.encounter.episode_keys))
+    held = episode_store.find_episodes_by_keys(session=session, owner=owner, keys=keys)
+    # Any identifier of the message that names another citizen's episode is a wrong identifier,
+    # even when the preferred one matches: nothing of the message may be stored.
+    if any(episode.cpr != message.cpr for _, episode in held):
+        raise Conflict(
+            "the episode identifier belongs to an episode of another citizen",
+            subject="episode-identifier",
+        )
+    if held:
+        episode = held[0][1]  # keys are ordered local first, so the local match wins
+        rows = episode_store.episode_events(session=session, episode_id=episode.id)
+    else:
+        episode = Episode(
+            id=uuid.uuid4(),
+            owner=owner,
+            hospital_organisation_id=caller.organisation_id,
+            municipality_organisation_id=caller.organisation_id,  # set by _update_episode
+            cpr=message.cpr,
+            state="admitted",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(episode)
+        rows = []
+    # A key held by another episode of the citizen stays there: identifiers are unique.
+    held_keys = {key for key, _ in held}
+    for key in keys:
+        if key not in held_keys:
+            session.add(
+                EpisodeIdentifier(
+                    episode_id=episode.id, owner=owner, system=key.system, value=key.value
+                )
+            )
+    return episode, rows
+
+
+def _update_episode(
+    episode: Episode, *, change: EpisodeChange, municipality: Organisation, now: datetime
+) -> None:
+    episode.state = change.state
+    episode.municipality_organisation_id = municipality.id
+    episode.encounter_class = change.encounter_class
+    episode.admitted_at = change.admitted_at
+    episode.discharged_at = change.discharged_at
+    episode.planned_discharge_at = change.planned_discharge_at
+    if change.content is not None:
+        episode.content = change.content.to_json()
+    episode.updated_at = now
+
+
+def _as_event(row: EpisodeEvent) -> TimelineEvent:
+    return TimelineEvent(
+        code=row.code,
+        header_id=row.header_id,
+        occurred_at=row.occurred_at,
+        message_timestamp=row.message_timestamp,
+        target_header_id=row.target_header_id,
+        replaced_by_header_id=row.replaced_by_header_id,
+    )
+
+
+def _event_row(
+    episode: Episode, event: TimelineEvent, message: InboundMessage, *, received_id: uuid.UUID
+) -> EpisodeEvent:
+    """The timeline row: times and status, never clinical content."""
+    encounter = message.encounter
+    return EpisodeEvent(
+        episode_id=episode.id,
+        received_message_id=received_id,
+        code=event.code,
+        header_id=event.header_id,
+        target_header_id=event.target_header_id,
+        replaced_by_header_id=event.replaced_by_header_id,
+        occurred_at=event.occurred_at,
+        message_timestamp=event.message_timestamp,
+        details={
+            "encounter_status": encounter.status,
+            "encounter_class": encounter.encounter_class,
+            "period_start": _iso(encounter.period_start),
+            "period_end": _iso(encounter.period_end),
+            "leave_start": _iso(encounter.leave_start),
+            "leave_end": _iso(encounter.leave_end),
+            "activity": message.provenance.activity,
+        },
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -26,8 +26,7 @@ from overgang.fhir.read import read_message
 from overgang.fhir.read_ack import InboundAcknowledgement, is_acknowledgement, read_acknowledgement
 from overgang.service.caller import Caller
 from overgang.service.inbox import acknowledge_by_header
-from overgang.service.intake import take_message
-from overgang.service.receive import RawMessage, Receipt
+from overgang.service.intake import RawMessage, Receipt, take_message
 from overgang.storage.db import transaction
 
 

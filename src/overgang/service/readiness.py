@@ -8,9 +8,10 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from overgang.checklist import ChecklistCatalog, ChecklistResult
+from overgang.domain.judging import JudgedTime
 from overgang.service.audit import AuditContext, audit_read
 from overgang.service.caller import Caller
-from overgang.service.checklist import JudgedTime, evaluate_episode, judge, judged_time_for
+from overgang.service.checklist import evaluate_episode, judge, judged_time_for
 from overgang.service.episodes import find_visible_episode
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from overgang.domain.messages import EpisodeKey, local_system
 from overgang.storage.models import (
+    ChecklistEvaluation,
     Episode,
     EpisodeEvent,
     EpisodeIdentifier,
@@ -121,3 +122,15 @@ def find_received_message(
     by_header = next((row for row in rows if row.header_id == header_id), None)
     by_bundle = next((row for row in rows if row.bundle_id == bundle_id), None)
     return by_header, by_bundle
+
+
+def has_evaluation(*, session: Session, episode_id: uuid.UUID) -> bool:
+    """Whether the checklist has judged the episode before."""
+    return (
+        session.scalar(
+            select(ChecklistEvaluation.id)
+            .where(ChecklistEvaluation.episode_id == episode_id)
+            .limit(1)
+        )
+        is not None
+    )

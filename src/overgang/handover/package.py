@@ -1,5 +1,6 @@
-"""The municipality's FHIR form of a discharge-plan or handover: the hospital's message with the
-checklist result beside it, so a case system reading only FHIR sees the gaps too."""
+"""The municipality's FHIR form of a message: the hospital's own message and, for a discharge
+plan or handover, the checklist result beside it, so a case system reading only FHIR sees the
+gaps too."""
 
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ from overgang.fhir.codes import OVERGANG_BASE
 CHECKLIST_RESULT_EXTENSION = "https://fhir.overgang.dk/StructureDefinition/checklist-result"
 
 
-def with_checklist(bundle_json: bytes, checklist: dict[str, Any]) -> bytes:
+def package_for_municipality(bundle_json: bytes, checklist: dict[str, Any] | None) -> bytes:
+    """The body of the inbox message: the sender's exact JSON, or with a checklist result
+    added, that JSON with one more entry."""
+    return bundle_json if checklist is None else _with_checklist(bundle_json, checklist)
+
+
+def _with_checklist(bundle_json: bytes, checklist: dict[str, Any]) -> bytes:
     """The message Bundle with one more entry: an OperationOutcome carrying the checklist
     result (profile §4) — an issue per unmet item, and id, version and completeness as an
     extension. Everything the hospital sent stays as it was."""

@@ -1,0 +1,1 @@
+"""What the municipality receives: the hospital's message, with the checklist result beside it."""
