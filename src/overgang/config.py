@@ -90,6 +90,18 @@ class Settings(BaseSettings):
     )
     busy_retry_after_seconds: int = Field(default=2, ge=1, description="Retry-After of that 503.")
     max_body_bytes: int = 5 * 1024 * 1024
+    body_read_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long a request may take to send its body; a slower one is answered "
+        "408 and nothing of it is stored.",
+    )
+    max_messages_in_progress_per_client: int = Field(
+        default=8,
+        ge=0,
+        description="Messages one API client may have in progress in a process, so one client "
+        "cannot take every slot of max_messages_in_progress. 0: no per-client limit.",
+    )
     max_json_depth: int = 64
     max_future_skew_seconds: int = 300
     log_level: str = "INFO"

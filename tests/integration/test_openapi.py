@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from overgang.api.guard import PUBLIC_PATHS
 from overgang.api.openapi_document import openapi_yaml
 
 COMMITTED = Path(__file__).parents[2] / "openapi.yaml"
@@ -18,10 +19,14 @@ def test_every_authenticated_route_documents_its_errors() -> None:
 
     document = yaml.safe_load(openapi_yaml())
     for path, operations in document["paths"].items():
-        if path in ("/healthz", "/readyz", "/metrics"):
+        if path in PUBLIC_PATHS:
             continue
         for method, operation in operations.items():
             assert "401" in operation["responses"], f"{method.upper()} {path} lacks 401"
+            if "requestBody" in operation:
+                assert {"408", "413"} <= operation["responses"].keys(), (
+                    f"{method.upper()} {path} takes a body but lacks 408 or 413"
+                )
             assert any(code.startswith("4") and code != "401" for code in operation["responses"]), (
                 f"{method.upper()} {path} documents no other 4xx"
             )

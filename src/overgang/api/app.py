@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -23,7 +24,8 @@ from overgang.api import (
     webhook_routes,
 )
 from overgang.api.admission import AdmissionLimit
-from overgang.api.errors import install_error_handlers
+from overgang.api.errors import documented_responses, install_error_handlers
+from overgang.api.guard import PUBLIC_PATHS, RequestGuard
 from overgang.api.schemas import Problem
 from overgang.checklist import default_checklist_dir, load_checklists
 from overgang.config import Settings
@@ -85,11 +87,18 @@ def create_app(settings: Settings) -> FastAPI:
     # A checklist file that breaks its schema stops the start-up, naming the file and the item.
     app.state.checklists = load_checklists(settings.checklist_dir or default_checklist_dir())
     install_error_handlers(app)
-    # The outermost runs first: every request gets its id and log line, a shed one too.
+    # The outermost runs first: every request gets its id and log line, a refused or shed one
+    # too; the caller is authenticated before a slot is taken or a byte of the body is read.
     app.add_middleware(
         AdmissionLimit,
         limit=settings.max_messages_in_progress,
+        per_client_limit=settings.max_messages_in_progress_per_client,
         retry_after_seconds=settings.busy_retry_after_seconds,
+    )
+    app.add_middleware(
+        RequestGuard,
+        max_body_bytes=settings.max_body_bytes,
+        body_read_timeout_seconds=settings.body_read_timeout_seconds,
     )
     app.add_middleware(RequestContext)
     for module in (
@@ -101,7 +110,7 @@ def create_app(settings: Settings) -> FastAPI:
         health_routes,
     ):
         app.include_router(module.router)
-    _register_problem_schema(app)
+    _complete_openapi(app)
     return app
 
 
@@ -151,14 +160,22 @@ class RequestContext:
             )
 
 
-def _register_problem_schema(app: FastAPI) -> None:
+def _complete_openapi(app: FastAPI) -> None:
+    """Add the Problem schema, and the answers RequestGuard gives before any route runs."""
     original = app.openapi
 
-    def openapi() -> dict[str, object]:
+    def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = original()
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components["Problem"] = Problem.model_json_schema()
+            for path, operations in schema["paths"].items():
+                if path in PUBLIC_PATHS:
+                    continue
+                for operation in operations.values():
+                    statuses = (401, 408, 413) if "requestBody" in operation else (401,)
+                    guarded = {**documented_responses(path, *statuses), **operation["responses"]}
+                    operation["responses"] = dict(sorted(guarded.items()))
             app.openapi_schema = schema
         return app.openapi_schema
 

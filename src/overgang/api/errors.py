@@ -19,6 +19,7 @@ from overgang.logs import request_id_var
 
 logger = logging.getLogger("overgang.api")
 
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 PROBLEM_JSON = "application/problem+json"
 FHIR_JSON = "application/fhir+json"
 ISSUE_CODE_BY_STATUS = {
@@ -27,6 +28,7 @@ ISSUE_CODE_BY_STATUS = {
     403: "forbidden",
     404: "not-found",
     405: "not-supported",
+    408: "timeout",
     409: "conflict",
     413: "too-long",
     415: "not-supported",
@@ -60,24 +62,29 @@ def operation_outcome(status: int, issues: list[Issue]) -> JSONResponse:
     )
 
 
-def _is_fhir(request: Request) -> bool:
-    return request.url.path.startswith("/fhir")
+def _is_fhir(path: str) -> bool:
+    return path.startswith("/fhir")
 
 
-def _render(request: Request, status: int, title: str, detail: str, **extra: Any) -> Response:
-    if _is_fhir(request):
+def render(path: str, status: int, title: str, detail: str, **extra: Any) -> Response:
+    """An error in the form the caller of `path` reads (also for middleware, before any route)."""
+    if _is_fhir(path):
         code = ISSUE_CODE_BY_STATUS.get(status, "exception")
         return operation_outcome(status, [Issue(severity="error", code=code, diagnostics=detail)])
     return problem(status, title, detail, **extra)
 
 
-async def handle_overgang_error(request: Request, error: Exception) -> Response:
-    assert isinstance(error, OvergangError)
-    if _is_fhir(request):
+def render_error(path: str, error: OvergangError) -> Response:
+    if _is_fhir(path):
         return operation_outcome(
             error.status, [Issue(severity="error", code=error.issue_code, diagnostics=error.detail)]
         )
     return problem(error.status, error.title, error.detail)
+
+
+async def handle_overgang_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, OvergangError)
+    return render_error(request.url.path, error)
 
 
 async def handle_validation_error(request: Request, error: Exception) -> Response:
@@ -86,32 +93,45 @@ async def handle_validation_error(request: Request, error: Exception) -> Respons
         {"location": ".".join(str(part) for part in detail["loc"]), "message": detail["msg"]}
         for detail in error.errors()
     ]
-    return _render(
-        request, 422, "Invalid request", "the request does not match its schema", errors=errors
+    return render(
+        request.url.path,
+        422,
+        "Invalid request",
+        "the request does not match its schema",
+        errors=errors,
     )
 
 
 async def handle_http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
-    title = {404: "Not found", 405: "Method not allowed"}.get(error.status_code, "Request refused")
-    return _render(request, error.status_code, title, str(error.detail))
+    title = {
+        404: "Not found",
+        405: "Method not allowed",
+        408: "Request timeout",
+        413: "Content too large",
+    }.get(error.status_code, "Request refused")
+    return render(request.url.path, error.status_code, title, str(error.detail))
 
 
-async def handle_database_unavailable(request: Request, error: Exception) -> Response:
+def database_unavailable(path: str, error: Exception) -> Response:
     # The database is restarting or unreachable: nothing was stored, so a retry is safe.
     logger.warning("database unavailable", extra={"error_type": type(error).__name__})
-    response = _render(
-        request, 503, "Service unavailable", "the database is unavailable; retry shortly"
+    response = render(
+        path, 503, "Service unavailable", "the database is unavailable; retry shortly"
     )
     response.headers["Retry-After"] = "5"
     return response
 
 
+async def handle_database_unavailable(request: Request, error: Exception) -> Response:
+    return database_unavailable(request.url.path, error)
+
+
 async def handle_unexpected_error(request: Request, error: Exception) -> Response:
     # Only the type: a message could carry personal data from the request.
     logger.error("unhandled error", extra={"error_type": type(error).__name__})
-    return _render(
-        request, 500, "Internal error", "an unexpected error occurred; it has been logged"
+    return render(
+        request.url.path, 500, "Internal error", "an unexpected error occurred; it has been logged"
     )
 
 
@@ -119,8 +139,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OvergangError, handle_overgang_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
-    app.add_exception_handler(OperationalError, handle_database_unavailable)
-    app.add_exception_handler(InterfaceError, handle_database_unavailable)
+    for database_error in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(database_error, handle_database_unavailable)
     app.add_exception_handler(Exception, handle_unexpected_error)
 
 
@@ -135,32 +155,44 @@ def _outcome_response(description: str) -> dict[str, Any]:
     return {"description": description, "content": {FHIR_JSON: {"schema": {"type": "object"}}}}
 
 
+PROBLEM_DESCRIPTIONS = {
+    400: "Malformed request",
+    401: "No or unknown bearer token",
+    403: "The caller may not do this",
+    404: "Unknown, or not the caller's",
+    408: "The body arrived too slowly; nothing was stored",
+    409: "Conflicts with what is stored",
+    413: "The body is larger than allowed; nothing was stored",
+    422: "Invalid request or not acceptable",
+    503: "The database is unavailable (or, when sending a message, too many are in "
+    "progress); retry after Retry-After seconds",
+}
+OUTCOME_DESCRIPTIONS = {
+    400: "Not a well-formed FHIR message Bundle (Acknowledgement fatal-error or OperationOutcome)",
+    401: "No or unknown bearer token (OperationOutcome)",
+    403: "The sender is not the calling hospital (Acknowledgement fatal-error)",
+    408: "The body arrived too slowly (OperationOutcome); nothing was stored",
+    409: "Bundle.id reused for another message (Acknowledgement fatal-error)",
+    413: "The body is larger than allowed (OperationOutcome); nothing was stored",
+    415: "Not application/fhir+json or application/fhir+xml (OperationOutcome)",
+    422: "Valid FHIR that breaks a MedCom or Overgang rule (Acknowledgement fatal-error)",
+    503: "The database is unavailable, or too many messages are in progress (issue code "
+    "throttled); nothing was stored, resend after Retry-After seconds",
+}
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` for the problem+json errors a route can answer with."""
-    descriptions = {
-        400: "Malformed request",
-        401: "No or unknown bearer token",
-        403: "The caller may not do this",
-        404: "Unknown, or not the caller's",
-        409: "Conflicts with what is stored",
-        422: "Invalid request or not acceptable",
-        503: "The database is unavailable (or, when sending a message, too many are in "
-        "progress); retry after Retry-After seconds",
-    }
     # Any call can meet a database that is restarting.
-    return {status: _problem_response(descriptions[status]) for status in (*statuses, 503)}
+    return {status: _problem_response(PROBLEM_DESCRIPTIONS[status]) for status in (*statuses, 503)}
 
 
 def outcome_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    descriptions = {
-        400: "Not a well-formed FHIR message Bundle (Acknowledgement fatal-error or OperationOutcome)",
-        401: "No or unknown bearer token (OperationOutcome)",
-        403: "The sender is not the calling hospital (Acknowledgement fatal-error)",
-        409: "Bundle.id reused for another message (Acknowledgement fatal-error)",
-        413: "The body is larger than allowed (OperationOutcome)",
-        415: "Not application/fhir+json or application/fhir+xml (OperationOutcome)",
-        422: "Valid FHIR that breaks a MedCom or Overgang rule (Acknowledgement fatal-error)",
-        503: "The database is unavailable, or too many messages are in progress (issue code "
-        "throttled); nothing was stored, resend after Retry-After seconds",
-    }
-    return {status: _outcome_response(descriptions[status]) for status in (*statuses, 503)}
+    return {status: _outcome_response(OUTCOME_DESCRIPTIONS[status]) for status in (*statuses, 503)}
+
+
+def documented_responses(path: str, *statuses: int) -> dict[str, dict[str, Any]]:
+    """OpenAPI responses, keyed as in the document, in the form the caller of `path` reads."""
+    if _is_fhir(path):
+        return {str(status): _outcome_response(OUTCOME_DESCRIPTIONS[status]) for status in statuses}
+    return {str(status): _problem_response(PROBLEM_DESCRIPTIONS[status]) for status in statuses}

@@ -15,30 +15,11 @@ from overgang.api.deps import (
     SettingsDep,
     wake_delivery_worker,
 )
-from overgang.api.errors import FHIR_JSON, operation_outcome, outcome_responses
-from overgang.domain.issues import Issue
+from overgang.api.errors import FHIR_JSON, outcome_responses
 from overgang.metrics import MESSAGES_RECEIVED
 from overgang.service.process import ProcessOutcome, process_message
 
 router = APIRouter(prefix="/fhir", tags=["FHIR messaging"])
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused as soon as it passes `limit` bytes (never read whole first)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 @router.post(
@@ -51,7 +32,7 @@ async def read_body(request: Request, limit: int) -> bytes:
             "Acknowledgement Bundle with response.code ok, and warnings if any",
             "content": {FHIR_JSON: {"schema": {"type": "object"}}},
         },
-        **outcome_responses(400, 401, 403, 409, 413, 415, 422),
+        **outcome_responses(400, 401, 403, 409, 415, 422),
     },
     openapi_extra={
         "requestBody": {
@@ -71,19 +52,8 @@ async def process_message_endpoint(
     checklists: ChecklistsDep,
 ) -> JSONResponse:
     """Validate, store and route one FHIR message Bundle; answer with a MedCom Acknowledgement."""
-    try:
-        body = await read_body(request, settings.max_body_bytes)
-    except BodyTooLarge:
-        return operation_outcome(
-            413,
-            [
-                Issue(
-                    severity="error",
-                    code="too-long",
-                    diagnostics=f"the body is larger than {settings.max_body_bytes} bytes",
-                )
-            ],
-        )
+    # RequestGuard caps the body's size and the time it takes to arrive.
+    body = await request.body()
     outcome = await run_in_threadpool(
         process_message,
         sessions=sessions,
