@@ -31,10 +31,14 @@ def test_an_unmigrated_database_is_not_ready(tmp_path: Path) -> None:
 
 
 def test_an_unknown_path_is_a_problem_on_api_and_an_outcome_on_fhir(api: Api) -> None:
-    on_api = api.client.get("/api/v1/nothing-here")
-    on_fhir = api.client.get("/fhir/Patient")
+    token = api.auth(api.tokens.aalborg)
+    on_api = api.client.get("/api/v1/nothing-here", headers=token)
+    on_fhir = api.client.get("/fhir/Patient", headers=token)
+    # Without a token a stranger learns nothing, not even which paths exist.
+    unauthenticated = api.client.get("/api/v1/nothing-here")
 
     assert on_api.status_code == on_fhir.status_code == 404
+    assert unauthenticated.status_code == 401
     assert on_api.headers["content-type"] == "application/problem+json"
     assert on_fhir.json()["resourceType"] == "OperationOutcome"
 

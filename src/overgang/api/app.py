@@ -155,6 +155,8 @@ class RequestContext:
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     "organisation_id": state.get("organisation_id"),
+                    # The calling system's address (a partner's server, never a citizen's).
+                    "client_address": (scope.get("client") or (None,))[0],
                     "message_kind": state.get("message_kind"),
                 },
             )
