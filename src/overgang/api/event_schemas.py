@@ -7,11 +7,22 @@ both routes give the same episode, inbox messages and answers.
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal
+import re
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
-from overgang.domain import identifiers
+from overgang.domain import identifiers, limits
 from overgang.domain.content import DischargeContent
 from overgang.domain.messages import (
     EncounterFacts,
@@ -54,50 +65,100 @@ STATUS = {
 }
 
 
+def _refused_by(problem: Callable[[Any], str | None]) -> AfterValidator:
+    """A validator raising the reason an `overgang.domain.limits` check gives."""
+
+    def check(value: Any) -> Any:
+        reason = problem(value)
+        if reason is not None:
+            raise ValueError(reason)
+        return value
+
+    return AfterValidator(check)
+
+
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
+def _rfc3339_text(value: Any) -> Any:
+    # Pydantic's lax mode reads 0 or "0" as 1970-01-01: a timestamp must be written out.
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
+        raise ValueError("must be an RFC 3339 date-time with a timezone")
+    return value
+
+
+# Becomes Bundle.id and MessageHeader.id of the message the municipality gets: a FHIR id.
+FhirId = Annotated[str, Field(pattern=limits.ID_PATTERN)]
+Timestamp = Annotated[
+    AwareDatetime,
+    BeforeValidator(_rfc3339_text),
+    _refused_by(limits.time_problem),
+    Field(
+        description=f"RFC 3339 with a timezone, in the years {limits.EARLIEST_YEAR} to "
+        f"{limits.LATEST_YEAR}."
+    ),
+]
+_IDENTIFIER_CHARACTERS = (
+    "Printable characters only: no control, bidirectional, zero-width or other invisible "
+    "characters, and no space at either end."
+)
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class EpisodeIdentifierIn(Strict):
-    system: str = Field(
+    system: Annotated[str, _refused_by(limits.identifier_system_problem)] = Field(
         min_length=1,
-        max_length=200,
+        max_length=limits.MAX_IDENTIFIER_SYSTEM_LENGTH,
         examples=["https://sor2.sum.dsdn.dk/#id=1144561000016002"],
-        description="The hospital's SOR endpoint for its local id, or the LPR3 system.",
+        description="The hospital's SOR endpoint for its local id, or the LPR3 system. A URI: "
+        f"no whitespace. {_IDENTIFIER_CHARACTERS}",
     )
-    value: str = Field(min_length=1, max_length=128)
+    value: Annotated[str, _refused_by(limits.identifier_value_problem)] = Field(
+        min_length=1,
+        max_length=limits.MAX_IDENTIFIER_VALUE_LENGTH,
+        description=_IDENTIFIER_CHARACTERS,
+    )
 
 
 class EncounterIn(Strict):
     encounter_class: Literal["IMP", "EMER"] = Field(
         alias="class", description="IMP: admitted; EMER: acute ambulatory."
     )
-    start: AwareDatetime
-    end: AwareDatetime | None = Field(
+    start: Timestamp
+    end: Timestamp | None = Field(
         default=None, description="Discharge or death time; in a discharge-plan the planned time."
     )
-    leave_start: AwareDatetime | None = None
-    leave_end: AwareDatetime | None = None
+    leave_start: Timestamp | None = None
+    leave_end: Timestamp | None = None
 
 
 class ReceiverIn(Strict):
-    sor: str = Field(description="The receiving municipality's SOR id (routing is by SOR).")
-    gln: str | None = None
+    sor: str = Field(
+        pattern=f"^{identifiers.SOR_PATTERN}$",
+        description="The receiving municipality's SOR id (routing is by SOR).",
+    )
+    gln: str | None = Field(default=None, pattern=f"^{identifiers.GLN_PATTERN}$")
 
 
 class EventIn(Strict):
     """One event of a stay. Corrections and cancellations name the event they replace."""
 
-    event_id: str = Field(
-        min_length=1,
-        max_length=128,
-        description="New for every event, kept on a resend (the duplicate key, like MessageHeader.id).",
+    event_id: FhirId = Field(
+        description="New for every event, kept on a resend (the duplicate key, like "
+        "MessageHeader.id).",
     )
     type: EventType
-    timestamp: AwareDatetime = Field(description="When the hospital sent it (its own clock).")
-    corrects: str | None = Field(default=None, description="event_id of the event this corrects.")
-    cancels: str | None = Field(default=None, description="event_id of the event this cancels.")
-    follows: str | None = Field(
+    timestamp: Timestamp = Field(description="When the hospital sent it (its own clock).")
+    corrects: FhirId | None = Field(
+        default=None, description="event_id of the event this corrects."
+    )
+    cancels: FhirId | None = Field(default=None, description="event_id of the event this cancels.")
+    follows: FhirId | None = Field(
         default=None, description="event_id of the latest earlier event of the stay, if any."
     )
     receiver: ReceiverIn

@@ -8,10 +8,12 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import AfterValidator
 
 from overgang.api.deps import AuditDep, CallerDep, SessionsDep
 from overgang.api.errors import FHIR_JSON, problem_responses
 from overgang.api.schemas import AckIn, AckOut, InboxMessageOut, InboxPageOut
+from overgang.domain import limits
 from overgang.service import inbox
 from overgang.storage.db import transaction
 
@@ -35,6 +37,12 @@ def _item(item: inbox.InboxItem) -> dict[str, Any]:
     }
 
 
+def _within_sequence_range(cursor: str | None) -> str | None:
+    if cursor and limits.integer_problem(int(cursor)):
+        raise ValueError(f"the cursor is at most {limits.INT32_MAX}")
+    return cursor
+
+
 @router.get("", response_model=InboxPageOut, responses=problem_responses(401, 403, 422))
 def list_inbox(
     caller: CallerDep,
@@ -43,9 +51,12 @@ def list_inbox(
     after: Annotated[
         str | None,
         Query(
+            # Sequence numbers are 32-bit in the database: a larger cursor is none handed out.
+            pattern=r"^[0-9]{0,10}$",
             description="The `next_cursor` of the previous page: the last sequence number seen. "
-            "After a gap in pushed sequence numbers, pull from the last one received."
+            "After a gap in pushed sequence numbers, pull from the last one received.",
         ),
+        AfterValidator(_within_sequence_range),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=inbox.MAX_PAGE)] = 100,
 ) -> dict[str, Any]:

@@ -30,8 +30,10 @@ class InvalidIdentifier(ValueError):
 
 # [0-9] rather than \d: \d also matches Arabic-Indic and other Unicode digits.
 _CPR_PATTERN = re.compile(r"([0-9]{6})-?([0-9]{4})")
-_GLN_PATTERN = re.compile(r"[0-9]{13}")
-_SOR_PATTERN = re.compile(r"[0-9]{6,18}")
+GLN_PATTERN = r"[0-9]{13}"
+SOR_PATTERN = r"[0-9]{6,18}"
+_GLN_PATTERN = re.compile(GLN_PATTERN)
+_SOR_PATTERN = re.compile(SOR_PATTERN)
 _MUNICIPALITY_PATTERN = re.compile(r"[0-9]{1,4}")
 _URN_UUID_PREFIX = "urn:uuid:"
 

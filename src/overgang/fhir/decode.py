@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 import orjson
 
 from overgang.domain.issues import Issue, medcom_issue
+from overgang.domain.limits import duplicate_key_path, nesting_depth_exceeds, string_problems
 from overgang.fhir.acknowledgement import AcknowledgedMessage
-from overgang.fhir.validate import bundle_shape_issues, nesting_depth_exceeds
+from overgang.fhir.validate import (
+    MAX_REPORTED_ERRORS,
+    bundle_shape_issues,
+    fhirpath,
+)
 from overgang.fhir.xml import XmlNotAccepted, fhir_xml_to_json
 
 
@@ -27,7 +33,8 @@ class MessageRejected(Exception):
 def decode_body(body: bytes, content_type: str, *, max_depth: int) -> dict[str, Any]:
     """Parse a JSON or XML FHIR body into the FHIR JSON form."""
     media_type = content_type.split(";", maxsplit=1)[0].strip().lower()
-    if media_type in ("application/fhir+xml", "application/xml", "text/xml"):
+    is_xml = media_type in ("application/fhir+xml", "application/xml", "text/xml")
+    if is_xml:
         try:
             document = fhir_xml_to_json(body, max_depth=max_depth)
         except XmlNotAccepted as error:
@@ -55,10 +62,24 @@ def decode_body(body: bytes, content_type: str, *, max_depth: int) -> dict[str, 
         )
     if nesting_depth_exceeds(document, max_depth):
         raise MessageRejected([_too_deep(max_depth)], status=400)
-    # Every reader indexes the entries, so a Bundle whose entries are not objects stops here.
-    shape_issues = bundle_shape_issues(document)
-    if shape_issues:
-        raise MessageRejected(shape_issues, status=400)
+    # XML cannot repeat an attribute, and xml.py refuses a repeated element that does not repeat.
+    repeated = None if is_xml else duplicate_key_path(body)
+    if repeated is not None:
+        raise MessageRejected(
+            [
+                medcom_issue(
+                    "structure", "the key occurs more than once", expression=fhirpath(repeated)
+                )
+            ],
+            status=400,
+        )
+    # Before any reader runs: it indexes the entries, and a stored U+0000 fails on PostgreSQL.
+    issues = [
+        medcom_issue("value", reason, expression=fhirpath(path))
+        for path, reason in islice(string_problems(document), MAX_REPORTED_ERRORS)
+    ] or bundle_shape_issues(document)
+    if issues:
+        raise MessageRejected(issues, status=400)
     return document
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from overgang.domain import identifiers
+from overgang.domain import identifiers, limits
 from overgang.domain.issues import Issue, medcom_issue
 from overgang.domain.messages import (
     EncounterFacts,
@@ -405,6 +405,11 @@ class _Reader:
         entity = (provenance.get("entity") or [None])[0] or {}
         what = str((entity.get("what") or {}).get("reference") or "")
         follows = what.rsplit("MessageHeader/", 1)[1] if "MessageHeader/" in what else None
+        if follows is not None and (problem := limits.id_problem(follows)):
+            # It is stored as the id of the message this one follows.
+            where = f"{self.path(provenance)}.entity[0].what.reference"
+            self.error("value", f"the MessageHeader id {problem}", where)
+            return None
         return ProvenanceStep(
             activity=activity,
             role=entity.get("role"),

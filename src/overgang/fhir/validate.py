@@ -7,39 +7,29 @@ Everything here turns such failures into Issues that name the element and the re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.identifier import Identifier
 from fhir.resources.R4B.resource import Resource
 from pydantic import ValidationError
 
+from overgang.domain import limits
 from overgang.domain.issues import Issue, medcom_issue
 from overgang.fhir.bundle import BundleIndex
 from overgang.fhir.model_classes import cache_model_class_lookup
+from overgang.fhir.xml import element_specs
 
 MAX_REPORTED_ERRORS = 20
 
 cache_model_class_lookup()
 
 
-def nesting_depth_exceeds(document: Any, limit: int) -> bool:
-    """True when the JSON document nests deeper than `limit` (checked without recursion)."""
-    stack: list[tuple[Any, int]] = [(document, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(node, dict):
-            stack.extend((child, depth + 1) for child in node.values())
-        elif isinstance(node, list):
-            stack.extend((child, depth + 1) for child in node)
-    return False
-
-
 def bundle_shape_issues(document: dict[str, Any]) -> list[Issue]:
-    """A Bundle's `entry` must be a list of objects whose `resource`, if any, is an object.
+    """A Bundle's `entry` must be a list of at most MAX_BUNDLE_ENTRIES objects, each with a
+    `resource` object or a request/response (FHIR bdl-5).
 
     Checked before anything indexes the entries, which assumes that much.
     """
@@ -48,6 +38,14 @@ def bundle_shape_issues(document: dict[str, Any]) -> list[Issue]:
     entries = document["entry"]
     if not isinstance(entries, list):
         return [medcom_issue("structure", "Bundle.entry must be a list", expression="Bundle.entry")]
+    if len(entries) > limits.MAX_BUNDLE_ENTRIES:
+        return [
+            medcom_issue(
+                "too-costly",
+                f"the Bundle has more than {limits.MAX_BUNDLE_ENTRIES} entries",
+                expression="Bundle.entry",
+            )
+        ]
     issues = []
     for position, entry in enumerate(entries):
         if not isinstance(entry, dict):
@@ -55,6 +53,14 @@ def bundle_shape_issues(document: dict[str, Any]) -> list[Issue]:
                 medcom_issue(
                     "structure",
                     "an entry must be an object",
+                    expression=f"Bundle.entry[{position}]",
+                )
+            )
+        elif not entry.keys() & {"resource", "request", "response"}:
+            issues.append(
+                medcom_issue(
+                    "structure",
+                    "an entry must have a resource, a request or a response (bdl-5)",
                     expression=f"Bundle.entry[{position}]",
                 )
             )
@@ -77,7 +83,7 @@ def fhirpath(location: tuple[int | str, ...], root: str = "Bundle") -> str:
 
 
 def validate_with_fhir_resources(document: dict[str, Any]) -> list[Issue]:
-    """Datatype and cardinality checks of the R4 Bundle model."""
+    """Datatype and cardinality checks of the R4 Bundle model, then the limits it leaves out."""
     # fhir.resources raises a bare KeyError on an unknown resourceType: name the entries first.
     unknown = [
         medcom_issue(
@@ -106,7 +112,73 @@ def validate_with_fhir_resources(document: dict[str, Any]) -> list[Issue]:
                 expression="Bundle",
             )
         ]
-    return []
+    return primitive_issues(document)
+
+
+# FHIR's limits on primitive values that fhir.resources leaves unchecked (it checks the patterns
+# of id and code, and integer ranges, but not an id's length, a code's single spaces, whitespace
+# in a uri, or the year of a date).
+_PRIMITIVE_CHECKS: dict[str, Callable[[str], str | None]] = {
+    "id": limits.id_problem,
+    "code": limits.code_problem,
+    **dict.fromkeys(("uri", "url", "canonical", "oid", "uuid"), limits.uri_problem),
+    **dict.fromkeys(
+        ("dateTime", "instant"), lambda value: _year_problem(value, limits.EARLIEST_YEAR)
+    ),
+    "date": lambda value: _year_problem(value, limits.EARLIEST_DATE_YEAR),
+}
+
+
+def _year_problem(value: str, earliest: int) -> str | None:
+    # fhir.resources has checked the form: every date, dateTime and instant starts with YYYY.
+    return limits.year_problem(int(value[:4]), earliest=earliest) if value[:4].isdigit() else None
+
+
+def primitive_issues(document: dict[str, Any]) -> list[Issue]:
+    """Every id, code, uri, date and identifier of a Bundle fhir.resources accepted, against
+    FHIR's limits and Overgang's (overgang.domain.limits)."""
+    issues: list[Issue] = []
+    _check_element(document, Bundle, "Bundle", issues)
+    return issues[:MAX_REPORTED_ERRORS]
+
+
+def _check_element(node: dict[str, Any], model: type[Any], path: str, issues: list[Issue]) -> None:
+    specs = element_specs(model)
+    for name, value in node.items():
+        spec = specs.get(name)
+        if spec is None:
+            continue  # resourceType, or a primitive's `_name` extensions
+        for where, item in _items(value, f"{path}.{name}", is_list=spec.is_list):
+            if spec.primitive is not None:
+                check = _PRIMITIVE_CHECKS.get(spec.primitive)
+                problem = check(item) if check and isinstance(item, str) else None
+                if problem:
+                    issues.append(medcom_issue("value", problem, expression=where))
+            elif isinstance(item, dict) and spec.model is not None:
+                item_model = spec.model
+                if item_model is Resource:  # an entry's or a contained resource
+                    item_model = get_fhir_model_class(item["resourceType"])
+                elif item_model is Identifier:
+                    _check_identifier(item, where, issues)
+                _check_element(item, item_model, where, issues)
+
+
+def _items(value: Any, path: str, *, is_list: bool) -> Iterator[tuple[str, Any]]:
+    if is_list and isinstance(value, list):
+        yield from ((f"{path}[{position}]", item) for position, item in enumerate(value))
+    else:
+        yield path, value
+
+
+def _check_identifier(identifier: dict[str, Any], path: str, issues: list[Issue]) -> None:
+    for name, check in (
+        ("system", limits.identifier_system_problem),
+        ("value", limits.identifier_value_problem),
+    ):
+        value = identifier.get(name)
+        problem = check(value) if isinstance(value, str) else None
+        if problem:
+            issues.append(medcom_issue("value", problem, expression=f"{path}.{name}"))
 
 
 def _positioned_resources(document: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -30,6 +30,8 @@ from fhir.resources.R4B.extension import Extension
 from fhir.resources.R4B.resource import Resource
 from fhir_core.constraints import FHIR_PRIMITIVES_MAPS
 
+from overgang.domain import limits
+
 FHIR_NS = "http://hl7.org/fhir"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -37,7 +39,6 @@ _DEPTH_CEILING = 256  # beyond this the recursive conversion would near Python's
 
 _INTEGER_TYPES = frozenset({"integer", "positiveInt", "unsignedInt"})
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
-_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1  # FHIR R4 integers are 32-bit
 _DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _SHOWABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
 _XML_SPACE = " \t\r\n"
@@ -118,20 +119,20 @@ def _parse(body: bytes, max_depth: int) -> Element:
 
 
 @dataclass(frozen=True, slots=True)
-class _ElementSpec:
+class ElementSpec:
     is_list: bool
     primitive: str | None  # the FHIR primitive type, or None for a complex type
     model: type[Any] | None  # the model of a complex type; Resource for "any resource"
 
 
-_SPECS_BY_MODEL: dict[type[Any], dict[str, _ElementSpec]] = {}
+_SPECS_BY_MODEL: dict[type[Any], dict[str, ElementSpec]] = {}
 
 
-def _element_specs(model: type[Any]) -> dict[str, _ElementSpec]:
+def element_specs(model: type[Any]) -> dict[str, ElementSpec]:
     """The child elements a model's XML form may hold, by their JSON (= XML) name."""
     if (known := _SPECS_BY_MODEL.get(model)) is not None:
         return known
-    specs: dict[str, _ElementSpec] = {}
+    specs: dict[str, ElementSpec] = {}
     for field_name, field in model.model_fields.items():
         extra = field.json_schema_extra
         if isinstance(extra, dict) and extra.get("element_property"):
@@ -144,7 +145,7 @@ def _element_specs(model: type[Any]) -> dict[str, _ElementSpec]:
     return specs
 
 
-def _describe(annotation: Any) -> _ElementSpec:
+def _describe(annotation: Any) -> ElementSpec:
     is_list = False
     while True:
         origin = typing.get_origin(annotation)
@@ -158,14 +159,14 @@ def _describe(annotation: Any) -> _ElementSpec:
     if typing.get_origin(annotation) is typing.Annotated:
         for marker in annotation.__metadata__:
             if type(marker) in FHIR_PRIMITIVES_MAPS:
-                return _ElementSpec(is_list, FHIR_PRIMITIVES_MAPS[type(marker)], None)
+                return ElementSpec(is_list, FHIR_PRIMITIVES_MAPS[type(marker)], None)
         annotation = typing.get_args(annotation)[0]
     if annotation in FHIR_PRIMITIVES_MAPS:  # plain bool, uuid.UUID
-        return _ElementSpec(is_list, FHIR_PRIMITIVES_MAPS[annotation], None)
+        return ElementSpec(is_list, FHIR_PRIMITIVES_MAPS[annotation], None)
     get_model = getattr(annotation, "get_model_klass", None)
     if get_model is None:
         raise TypeError(f"cannot tell the FHIR type of {annotation!r}")
-    return _ElementSpec(is_list, None, get_model())
+    return ElementSpec(is_list, None, get_model())
 
 
 def _resource_model(name: str, path: str) -> type[Any]:
@@ -215,7 +216,7 @@ def _complex(elem: Element, model: type[Any], *, path: str) -> dict[str, Any]:
 
 def _read_children(elem: Element, model: type[Any], out: dict[str, Any], *, path: str) -> None:
     _no_text(elem.text, path)
-    specs = _element_specs(model)
+    specs = element_specs(model)
     found: dict[str, list[tuple[Any, dict[str, Any] | None]]] = {}
     for child in elem:
         _no_text(child.tail, path)
@@ -284,7 +285,7 @@ def _typed(raw: str, fhir_type: str, path: str) -> Any:
             return raw == "true"
     elif fhir_type in _INTEGER_TYPES:
         # The length check comes first: int() of thousands of digits is slow or refused.
-        if len(raw) <= 11 and _INTEGER.fullmatch(raw) and _INT32_MIN <= int(raw) <= _INT32_MAX:
+        if len(raw) <= 11 and _INTEGER.fullmatch(raw) and limits.integer_problem(int(raw)) is None:
             return int(raw)
     elif fhir_type == "decimal":
         if _DECIMAL.fullmatch(raw):
