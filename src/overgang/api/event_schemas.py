@@ -206,16 +206,10 @@ class EventIn(Strict):
                 self.content or DischargeContent(), discharge_at=encounter.end
             )
         keys = tuple(
-            sorted(
-                (
-                    EpisodeKey(
-                        system=key.system,
-                        value=identifiers.normalise_episode_identifier_value(key.value),
-                    )
-                    for key in self.episode_identifiers
-                ),
-                key=lambda key: not key.is_local,
+            EpisodeKey(
+                system=key.system, value=identifiers.normalise_episode_identifier_value(key.value)
             )
+            for key in self.episode_identifiers
         )
         status = STATUS[self.type]
         if self.cancels and self.type == "admission":

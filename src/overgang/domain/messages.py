@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -49,9 +50,13 @@ def local_system(sor: str) -> str:
 _T = TypeVar("_T")
 
 
-def local_first(keyed: list[tuple[EpisodeKey, _T]]) -> list[tuple[EpisodeKey, _T]]:
-    """The hospital's own (local) identifier wins over a national one; otherwise order is kept."""
-    return sorted(keyed, key=lambda pair: not pair[0].is_local)
+def local_first(items: Iterable[_T], key: Callable[[_T], EpisodeKey]) -> list[_T]:
+    """The hospital's own (local) identifier wins over a national one; otherwise order is kept.
+
+    The one home of that preference: matching a message to its episode, finding an episode by
+    identifier value and naming an episode to the municipality all order by it.
+    """
+    return sorted(items, key=lambda item: not key(item).is_local)
 
 
 @dataclass(frozen=True)

@@ -370,8 +370,7 @@ class _Reader:
                 "Encounter.episodeOfCare needs an identifier with system and value",
                 f"{where}.episodeOfCare",
             )
-        # The hospital's own identifier first: it is the preferred key.
-        return tuple(sorted(keys, key=lambda key: not key.is_local))
+        return tuple(keys)
 
     def _datetime(
         self, holder: Resource, name: str, expression: str, *, required_as: str | None = None

@@ -26,7 +26,7 @@ from overgang.checklist import ChecklistCatalog, ChecklistResult
 from overgang.domain.episode import TimelineEvent, UnknownActivity
 from overgang.domain.intake import EpisodeBefore, EpisodeChange, apply_message
 from overgang.domain.issues import Issue
-from overgang.domain.messages import InboundMessage, MessageKind
+from overgang.domain.messages import InboundMessage, MessageKind, local_first
 from overgang.errors import Conflict, Forbidden, Unprocessable
 from overgang.handover.package import package_for_municipality
 from overgang.service.caller import Caller
@@ -300,7 +300,7 @@ def _match_episode(
     Identifiers are scoped to the owner, so another owner's episode is never matched, changed
     or hinted at: its identifier names a new episode of this owner instead.
     """
-    keys = list(dict.fromkeys(message.encounter.episode_keys))
+    keys = local_first(dict.fromkeys(message.encounter.episode_keys), key=lambda key: key)
     held = episode_store.find_episodes_by_keys(session=session, owner=owner, keys=keys)
     # Any identifier of the message that names another citizen's episode is a wrong identifier,
     # even when the preferred one matches: nothing of the message may be stored.

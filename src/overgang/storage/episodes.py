@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from overgang.domain.messages import EpisodeKey, local_system
+from overgang.domain.messages import EpisodeKey, local_first, local_system
 from overgang.storage.models import (
     ChecklistEvaluation,
     Episode,
@@ -87,13 +87,9 @@ def find_episode_by_identifier_value(
         .where(EpisodeIdentifier.value == value, scope)
         .order_by(Episode.created_at, Episode.id)
     ).all()
-    ranked = sorted(
-        rows,
-        key=lambda row: (
-            row[0] != local_system(row[2]),
-            not EpisodeKey(system=row[0], value=value).is_local,
-        ),
-    )
+    # Stable sorts: the oldest first, then a local identifier, then one naming its own hospital.
+    ranked = local_first(rows, key=lambda row: EpisodeKey(system=row[0], value=value))
+    ranked.sort(key=lambda row: row[0] != local_system(row[2]))
     return ranked[0][1] if ranked else None
 
 

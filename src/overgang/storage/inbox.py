@@ -53,7 +53,7 @@ def episodes_with_keys(
     ).all()
     result: dict[uuid.UUID, tuple[Episode, str]] = {}
     keyed = [(EpisodeKey(system=system, value=value), episode) for episode, system, value in rows]
-    for key, episode in reversed(local_first(keyed)):
+    for key, episode in reversed(local_first(keyed, key=lambda pair: pair[0])):
         result[episode.id] = (episode, key.value)  # reversed, so a local one is written last
     return result
 
