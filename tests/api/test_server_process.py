@@ -10,8 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 
-from tests.faults.processes import OVERGANG, Processes
+from tests.faults.processes import OVERGANG, START_TIMEOUT, Processes
 from tests.messages import (
     AALBORG_GLN,
     AALBORG_SOR,
@@ -136,3 +137,24 @@ def test_serve_with_two_processes_shares_one_sqlite_database(tmp_path: Path) -> 
     assert exit_code == 0
     assert log.count("Application startup complete") == 2  # neither was restarted
     assert "database is locked" not in log
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "0"], ["worker"]])
+def test_a_bad_retry_schedule_stops_serve_and_worker_at_once_naming_the_variable(
+    tmp_path: Path, command: list[str]
+) -> None:
+    env = {
+        **os.environ,
+        "OVERGANG_DATABASE_URL": f"sqlite:///{tmp_path / 'overgang.db'}",
+        "OVERGANG_WEBHOOK_RETRY_SCHEDULE": "5,soon,60",
+    }
+    with Processes(log_dir=tmp_path) as processes:
+        process = processes.start(*command, env=env)
+        exit_code = process.wait(timeout=START_TIMEOUT)  # without the check: runs on, fails
+        log = process.log()
+
+    assert exit_code == 1
+    assert log.strip() == (
+        "error: OVERGANG_WEBHOOK_RETRY_SCHEDULE: the webhook retry schedule entry 'soon' "
+        "at position 2 is not a number"
+    )
