@@ -1,5 +1,5 @@
-"""The sender outlives whatever goes wrong in a round: a sender that died quietly would leave
-every message waiting in the outbox."""
+"""The in-process sender outlives whatever goes wrong in a round, and readiness says when it
+has stopped: a sender that died quietly would leave every message waiting in the outbox."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
+from fastapi.testclient import TestClient
 
+from overgang.api.app import create_app
 from overgang.config import Settings
 from overgang.metrics import REGISTRY
 from overgang.service.worker import DeliveryWorker
@@ -86,3 +88,20 @@ def test_a_round_that_raises_is_counted_and_logged_and_the_lanes_go_on_deliverin
     assert sorted(r.__dict__["lane"] for r in failures) == [0, 1]
     assert {r.__dict__["error_type"] for r in failures} == {"ClockStopped"}
     assert TEST_CPR not in caplog.text
+
+
+def test_readiness_reports_a_stopped_sender(settings: Settings) -> None:
+    with TestClient(create_app(settings.model_copy(update={"run_worker": True}))) as client:
+        sending = client.get("/readyz")
+        client.app.state.worker.stop()
+        stopped = client.get("/readyz")
+
+    assert (sending.status_code, sending.json()["sender"]) == (200, "ok")
+    assert stopped.status_code == 503
+    assert stopped.json() == {"status": "unavailable", "database": "ok", "sender": "stopped"}
+
+
+def test_readiness_says_when_the_process_runs_no_sender(api: Api) -> None:
+    ready = api.client.get("/readyz")
+
+    assert (ready.status_code, ready.json()["sender"]) == (200, "not run")
