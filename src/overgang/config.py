@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import math
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from overgang.delivery.backoff import parse_schedule
 
 
 class Settings(BaseSettings):
@@ -109,3 +115,49 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    # Each setting is checked here, by the code that reads it later, so that a bad value stops
+    # `serve` and `worker` at start-up rather than failing a sender round hours later.
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_parses(cls, value: str) -> str:
+        try:
+            make_url(value)
+        except (ArgumentError, ValueError):
+            # Not quoted back: the URL may hold a password.
+            raise ValueError(
+                "is not a database URL such as sqlite:////var/lib/overgang/overgang.db or "
+                "postgresql+psycopg://user:password@host/overgang"
+            ) from None
+        return value
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _retry_schedule_parses(cls, value: str | None) -> str | None:
+        if not value:
+            return None  # empty: the default schedule
+        parse_schedule(value)
+        return value
+
+    @field_validator(
+        "worker_poll_seconds",
+        "delivery_lease_seconds",
+        "worker_batch_size",
+        "worker_concurrency",
+        "webhook_connect_timeout",
+        "webhook_read_timeout",
+        "endpoint_failing_after",
+        "unacknowledged_after_seconds",
+    )
+    @classmethod
+    def _more_than_zero(cls, value: float) -> float:
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError("must be a number more than zero")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level_known(cls, value: str) -> str:
+        if value.upper() not in logging.getLevelNamesMapping():
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return value

@@ -38,6 +38,12 @@ DELIVERIES_FINISHED = Counter(
     ["outcome"],
     registry=REGISTRY,
 )
+DELIVERY_ROUND_ERRORS = Counter(
+    "overgang_delivery_round_errors",
+    "Sender rounds that failed and were tried again, by the error's type (a class name).",
+    ["error_type"],
+    registry=REGISTRY,
+)
 
 
 class OutboxCollector(Collector):

@@ -18,7 +18,10 @@ def test_health_and_readiness_need_no_token_and_tell_no_personal_data(api: Api) 
     ready = api.client.get("/readyz")
 
     assert (health.status_code, health.json()) == (200, {"status": "ok"})
-    assert (ready.status_code, ready.json()) == (200, {"status": "ok", "database": "ok"})
+    assert (ready.status_code, ready.json()) == (
+        200,
+        {"status": "ok", "database": "ok", "sender": "not run"},
+    )
 
 
 def test_an_unmigrated_database_is_not_ready(tmp_path: Path) -> None:

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 
+from tests.faults.processes import OVERGANG, START_TIMEOUT, Processes
 from tests.messages import (
     AALBORG_GLN,
     AALBORG_SOR,
@@ -25,7 +23,9 @@ from tests.messages import (
     with_fresh_ids,
 )
 
-OVERGANG = str(Path(sys.executable).parent / "overgang")
+# Generous: a test on a loaded machine waits, it does not fail.
+REQUEST_TIMEOUT = 60.0
+STOP_TIMEOUT = 60.0
 
 
 def run_cli(*args: str, env: dict[str, str]) -> str:
@@ -34,12 +34,6 @@ def run_cli(*args: str, env: dict[str, str]) -> str:
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def deploy(tmp_path: Path) -> tuple[dict[str, str], str, str]:
@@ -77,46 +71,26 @@ def deploy(tmp_path: Path) -> tuple[dict[str, str], str, str]:
     return env, hospital, aalborg
 
 
-def start(env: dict[str, str], *args: str) -> tuple[subprocess.Popen[str], str]:
-    """`overgang serve` on a free port, once it answers /readyz."""
-    port = free_port()
-    server = subprocess.Popen(
-        [OVERGANG, "serve", "--port", str(port), *args],
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    return server, base
-
-
 def test_serve_takes_a_message_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     env, hospital, aalborg = deploy(tmp_path)
-    server, base = start(env)
-    try:
+    with Processes(log_dir=tmp_path) as processes:
+        server = processes.serve(env)
         sent = httpx.post(
-            f"{base}/fhir/$process-message",
+            f"{server.base_url}/fhir/$process-message",
             content=json.dumps(example("01-admission-STIN.json")),
             headers={
                 "Authorization": f"Bearer {hospital}",
                 "Content-Type": "application/fhir+json",
             },
+            timeout=REQUEST_TIMEOUT,
         )
-        inbox = httpx.get(f"{base}/api/v1/inbox", headers={"Authorization": f"Bearer {aalborg}"})
-
-        server.send_signal(signal.SIGTERM)
-        exit_code = server.wait(timeout=20)
-    finally:
-        if server.poll() is None:
-            server.kill()
-    log = server.stderr.read() if server.stderr else ""
+        inbox = httpx.get(
+            f"{server.base_url}/api/v1/inbox",
+            headers={"Authorization": f"Bearer {aalborg}"},
+            timeout=REQUEST_TIMEOUT,
+        )
+        exit_code = server.stop(timeout=STOP_TIMEOUT)
+        log = server.log()
 
     assert sent.status_code == 200
     assert sent.headers["x-request-id"]
@@ -133,31 +107,54 @@ def test_serve_takes_a_message_and_stops_cleanly_on_sigterm(tmp_path: Path) -> N
 
 def test_serve_with_two_processes_shares_one_sqlite_database(tmp_path: Path) -> None:
     env, hospital, aalborg = deploy(tmp_path)
-    server, base = start(env, "--workers", "2")
     stays = [with_fresh_ids(example("01-admission-STIN.json")) for _ in range(12)]
     headers = {"Authorization": f"Bearer {hospital}", "Content-Type": "application/fhir+json"}
-    try:
+    with Processes(log_dir=tmp_path) as processes:
+        server = processes.serve(env, processes=2)  # once both processes have started
         with ThreadPoolExecutor(max_workers=6) as pool:
             # A new connection for each: uvicorn hands connections, not requests, to processes.
             answers = list(
                 pool.map(
                     lambda stay: httpx.post(
-                        f"{base}/fhir/$process-message", content=json.dumps(stay), headers=headers
+                        f"{server.base_url}/fhir/$process-message",
+                        content=json.dumps(stay),
+                        headers=headers,
+                        timeout=REQUEST_TIMEOUT,
                     ),
                     stays,
                 )
             )
         inbox = httpx.get(
-            f"{base}/api/v1/inbox", headers={"Authorization": f"Bearer {aalborg}"}
+            f"{server.base_url}/api/v1/inbox",
+            headers={"Authorization": f"Bearer {aalborg}"},
+            timeout=REQUEST_TIMEOUT,
         ).json()
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
-    finally:
-        if server.poll() is None:
-            server.kill()
-    log = server.stderr.read() if server.stderr else ""
+        exit_code = server.stop(timeout=STOP_TIMEOUT)
+        log = server.log()
 
     assert [answer.status_code for answer in answers] == [200] * len(stays)
     assert [item["sequence"] for item in inbox["items"]] == list(range(1, len(stays) + 1))
-    assert log.count("Application startup complete") == 2
+    assert exit_code == 0
+    assert log.count("Application startup complete") == 2  # neither was restarted
     assert "database is locked" not in log
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "0"], ["worker"]])
+def test_a_bad_retry_schedule_stops_serve_and_worker_at_once_naming_the_variable(
+    tmp_path: Path, command: list[str]
+) -> None:
+    env = {
+        **os.environ,
+        "OVERGANG_DATABASE_URL": f"sqlite:///{tmp_path / 'overgang.db'}",
+        "OVERGANG_WEBHOOK_RETRY_SCHEDULE": "5,soon,60",
+    }
+    with Processes(log_dir=tmp_path) as processes:
+        process = processes.start(*command, env=env)
+        exit_code = process.wait(timeout=START_TIMEOUT)  # without the check: runs on, fails
+        log = process.log()
+
+    assert exit_code == 1
+    assert log.strip() == (
+        "error: OVERGANG_WEBHOOK_RETRY_SCHEDULE: the webhook retry schedule entry 'soon' "
+        "at position 2 is not a number"
+    )

@@ -127,8 +127,5 @@ def let_leases_run_out(database_url: str, *, taken_before: datetime) -> int:
 @pytest.fixture
 def processes(tmp_path: Path) -> Iterator[Processes]:
     """Starts `overgang serve` and `overgang worker`; whatever was started is ended, always."""
-    launcher = Processes(log_dir=tmp_path)
-    try:
+    with Processes(log_dir=tmp_path) as launcher:
         yield launcher
-    finally:
-        launcher.end_all()

@@ -21,7 +21,7 @@ from tests.faults.checks import assert_each_message_taken_once, half_done, wait_
 from tests.faults.conftest import LEASE, MAX_ATTEMPTS, deploy
 from tests.faults.faulty_receiver import Answer, faulty_receiver
 from tests.faults.hospital import admissions, inbox, stream
-from tests.faults.processes import OvergangProcess, Processes, connection_owner
+from tests.faults.processes import START_TIMEOUT, OvergangProcess, Processes, connection_owner
 
 pytestmark = pytest.mark.postgres
 MESSAGES = 300
@@ -45,9 +45,11 @@ def start_workers(
         "SELECT count(DISTINCT application_name) FROM pg_stat_activity"
         " WHERE datname = current_database() AND application_name LIKE 'overgang-worker-%'"
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + START_TIMEOUT
     with engine.connect() as connection:
         while connection.execute(polled).scalar_one() < count:
+            for worker in workers:
+                assert worker.running, f"overgang worker exited:\n{worker.log_tail()}"
             assert time.monotonic() < deadline, "the workers did not reach the database"
             connection.rollback()  # pg_stat_activity stays the same within a transaction
             time.sleep(0.1)

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from overgang.metrics import render
@@ -33,14 +34,25 @@ def healthz() -> dict[str, str]:
 
 @router.get(
     "/readyz",
-    responses={503: {"description": "The database is unreachable or not migrated"}},
+    responses={
+        503: {
+            "description": "The database is unreachable or not migrated, or this process's "
+            "webhook sender has stopped"
+        }
+    },
 )
 def readyz(request: Request) -> Any:
-    """The database is reachable and at the newest schema."""
+    """The database is reachable and at the newest schema; this process's sender, if any, runs."""
+    database = _database_state(request.app.state.engine)
+    worker = getattr(request.app.state, "worker", None)  # set when this process sends
+    sender = "not run" if worker is None else "ok" if worker.is_running() else "stopped"
+    ready = database == "ok" and sender != "stopped"
+    body = {"status": "ok" if ready else "unavailable", "database": database, "sender": sender}
+    return body if ready else JSONResponse(body, status_code=503)
+
+
+def _database_state(engine: Engine) -> str:
     try:
-        migrated = is_migrated(request.app.state.engine)
+        return "ok" if is_migrated(engine) else "not migrated"
     except SQLAlchemyError:
-        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-    if not migrated:
-        return JSONResponse({"status": "unavailable", "database": "not migrated"}, status_code=503)
-    return {"status": "ok", "database": "ok"}
+        return "unreachable"

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
 from overgang.cli.checklist import load_catalog
 from overgang.cli.common import fail, parse_since, sessions_for
@@ -30,10 +31,25 @@ DEMO_HOSPITAL = {
 DEMO_MUNICIPALITY = {"code": "0851", "sor": "953741000016009", "gln": "5790001348120"}
 
 
+def load_settings() -> Settings:
+    """The settings from OVERGANG_*; a bad value ends the command with one line naming it."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        prefix = Settings.model_config.get("env_prefix", "")
+        fail(
+            "; ".join(
+                f"{prefix}{str(problem['loc'][0]).upper()}: "
+                + problem["msg"].removeprefix("Value error, ")
+                for problem in error.errors()
+            )
+        )
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database (OVERGANG_DATABASE_URL) to the newest schema."""
-    upgrade_database(Settings().database_url)
+    upgrade_database(load_settings().database_url)
     typer.echo("database is at the newest schema")
 
 
@@ -50,7 +66,7 @@ def audit_list(
     except ValueError:
         fail("--since takes an ISO date/datetime or a duration like 24h or 7d")
         return
-    with transaction(sessions_for(Settings())) as session:
+    with transaction(sessions_for(load_settings())) as session:
         events = audit_store.list_audit_events(session=session, since=start, limit=limit)
         typer.echo("at\taction\tresource\tclient\torganisation\tepisodes\trequest_id")
         for event in events:
@@ -95,7 +111,7 @@ def serve(
 
     if not worker:
         os.environ["OVERGANG_RUN_WORKER"] = "false"  # read again by each worker process
-    settings = Settings()
+    settings = load_settings()
     configure_logging(settings.log_level)
     load_catalog(settings)  # refuse to start on a broken checklist file, saying which and why
     if settings.is_sqlite:
@@ -126,7 +142,7 @@ def worker() -> None:
     from overgang.logs import configure_logging
     from overgang.service.worker import DeliveryWorker
 
-    settings = Settings()
+    settings = load_settings()
     configure_logging(settings.log_level)
     delivery = DeliveryWorker(sessions=sessions_for(settings), settings=settings)
     stopped = threading.Event()
@@ -144,7 +160,7 @@ def demo(
     ),
 ) -> None:
     """Set up the example stay's partners with fresh tokens, then serve on localhost."""
-    settings = Settings()
+    settings = load_settings()
     upgrade_database(settings.database_url)
     now = datetime.now(UTC)
     with transaction(sessions_for(settings)) as session:
