@@ -157,3 +157,28 @@ def test_the_operators_list_uses_the_apis_names_and_never_a_cpr_number(api: Api,
     for row in rows:
         assert not UUID_SHAPED.fullmatch(row["client"]), row
         assert not UUID_SHAPED.fullmatch(row["organisation"]), row
+
+
+def test_deliveries_name_episodes_so_reading_or_replaying_them_is_audited(api: Api, trail) -> None:  # type: ignore[no-untyped-def]
+    aalborg = api.auth(api.tokens.aalborg)
+    webhook = {"url": "http://127.0.0.1:9/overgang"}  # never called: no sender runs here
+    assert api.client.post("/api/v1/webhooks", json=webhook, headers=aalborg).status_code == 201
+    send_stay(api)
+    deliveries = api.client.get("/api/v1/deliveries", headers=aalborg).json()
+    replayed_elsewhere = api.client.post(
+        f"/api/v1/deliveries/{deliveries[0]['id']}/replay",
+        headers=api.auth(api.tokens.copenhagen),
+    )
+    by_hospital = api.client.get("/api/v1/deliveries", headers=api.auth(api.tokens.hospital))
+
+    assert (replayed_elsewhere.status_code, by_hospital.status_code) == (404, 403)
+    rows, _ = trail()
+    audited = [row for row in rows if row["action"].startswith("delivery.")]
+    assert [(row["action"], row["client"], row["outcome"]) for row in audited] == [
+        ("delivery.list", "aalborg", "allowed"),
+        ("delivery.replay", "copenhagen", "not-found"),
+        ("delivery.list", "hospital", "denied"),
+    ]
+    assert audited[0]["episodes"] == api.episode(EXAMPLE_EPISODE).json()["episode"]
+    assert audited[1]["resource"] == f"delivery:{deliveries[0]['id']}"
+    assert audited[1]["episodes"] == audited[2]["episodes"] == "-"
