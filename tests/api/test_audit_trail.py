@@ -145,6 +145,8 @@ def test_a_hospital_calling_a_municipality_route_leaves_a_denied_row(api: Api, t
 def test_the_operators_list_uses_the_apis_names_and_never_a_cpr_number(api: Api, trail) -> None:  # type: ignore[no-untyped-def]
     send_stay(api)
     api.episode(EXAMPLE_EPISODE)
+    ten_digits_by_chance = "3e7fdf85-9362-4d50-aa01-3b3292601371"
+    api.inbox_message(ten_digits_by_chance, token=api.tokens.copenhagen)
     api.episode(TEST_CPR, token=api.tokens.copenhagen)  # probing with a CPR number
 
     rows, output = trail()
@@ -152,7 +154,8 @@ def test_the_operators_list_uses_the_apis_names_and_never_a_cpr_number(api: Api,
     assert TEST_CPR not in output
     assert TEST_CPR[:6] + "-" + TEST_CPR[6:] not in output
     assert rows[-1]["resource"] == "episode:(cpr-shaped, not kept)"
-    read = rows[-2]
+    assert rows[-2]["resource"] == f"inbox-message:{ten_digits_by_chance}"
+    read = rows[-3]
     assert read["episodes"] == api.episode(EXAMPLE_EPISODE).json()["episode"]
     for row in rows:
         assert not UUID_SHAPED.fullmatch(row["client"]), row

@@ -12,13 +12,15 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from overgang.domain import identifiers
 from overgang.errors import Forbidden, NotFound, OvergangError
 from overgang.service.caller import Caller
 from overgang.storage import audit as audit_store
 from overgang.storage import inbox as inbox_store
 from overgang.storage.db import transaction
 
-# A resource asked for is kept as the caller wrote it, unless it could be a CPR number.
+# A resource asked for is kept as the caller wrote it, unless it could hold a CPR number
+# (a UUID's last group may hold ten digits in a row by chance).
 _CPR_SHAPED = re.compile(r"(?<![0-9])[0-9]{6}-?[0-9]{4}(?![0-9])")
 _RESOURCE_ID_LENGTH = 128
 
@@ -149,7 +151,13 @@ def _record(
     outcome: str,
 ) -> None:
     kept = resource_id
-    if resource_id is not None and _CPR_SHAPED.search(resource_id):
+    if (
+        resource_id is not None
+        and _CPR_SHAPED.search(resource_id)
+        and not identifiers.looks_like_uuid(
+            identifiers.normalise_episode_identifier_value(resource_id)
+        )
+    ):
         kept = "(cpr-shaped, not kept)"
     audit_store.record_access(
         session=session,
