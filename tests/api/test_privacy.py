@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from overgang.cli import app as cli
 from overgang.logs import JsonFormatter
 from tests.conftest import Api
-from tests.messages import EXAMPLE_EPISODE, EXAMPLE_STAY, TEST_CPR, example
+from tests.messages import EXAMPLE_EPISODE, EXAMPLE_STAY, HOSPITAL_SOR, TEST_CPR, example
 
 CPR_SHAPED = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 
@@ -72,10 +72,29 @@ def test_every_read_of_personal_data_is_audited_and_listed_for_the_operator(
     result = CliRunner().invoke(cli, ["audit", "list", "--since", "1h"])
 
     assert result.exit_code == 0, result.output
-    rows = [line.split("\t") for line in result.output.strip().splitlines()[1:]]
+    header, *lines = result.output.strip().splitlines()
+    assert header.split("\t") == [
+        "at",
+        "action",
+        "resource",
+        "client",
+        "organisation",
+        "client_address",
+        "outcome",
+        "episodes",
+        "request_id",
+    ]
+    rows = [line.split("\t") for line in lines]
     assert [row[1] for row in rows] == ["inbox.list", "inbox.get", "episode.get"]
     assert rows[1][2] == f"inbox-message:{message_id}"
-    assert all(row[5] != "-" for row in rows)  # each names the episode it read
+    assert [(row[3], row[4]) for row in rows] == [
+        ("aalborg", "0851"),
+        ("aalborg", "0851"),
+        ("hospital", HOSPITAL_SOR),
+    ]
+    assert {row[6] for row in rows} == {"allowed"}
+    # Each names the episode it read, by the identifier the API shows.
+    assert {row[7] for row in rows} == {api.episode(EXAMPLE_EPISODE).json()["episode"]}
     assert TEST_CPR not in result.output
 
 

@@ -55,8 +55,12 @@ def wake_delivery_worker(request: Request) -> None:
         worker.wake()
 
 
-def get_audit_context() -> AuditContext:
-    return AuditContext(at=datetime.now(UTC), request_id=request_id_var.get())
+def get_audit_context(request: Request) -> AuditContext:
+    return AuditContext(
+        at=datetime.now(UTC),
+        request_id=request_id_var.get(),
+        client_address=request.client.host if request.client else None,
+    )
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

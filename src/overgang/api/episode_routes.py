@@ -12,7 +12,6 @@ from overgang.api.errors import problem_responses
 from overgang.api.schemas import ChecklistOut, EpisodeOut, PreflightOut, ReadinessIn
 from overgang.checklist import ChecklistResult
 from overgang.service import episodes, readiness
-from overgang.storage.db import transaction
 
 router = APIRouter(prefix="/api/v1/episodes", tags=["Episodes"])
 
@@ -20,9 +19,7 @@ router = APIRouter(prefix="/api/v1/episodes", tags=["Episodes"])
 @router.get("/{episode}", response_model=EpisodeOut, responses=problem_responses(401, 404, 422))
 def get_episode(episode: str, caller: CallerDep, sessions: SessionsDep, audit: AuditDep) -> Any:
     """The episode's state and timeline, for the sending hospital and the addressed municipality."""
-    with transaction(sessions) as session:
-        view = episodes.get_episode(session=session, caller=caller, identifier=episode, audit=audit)
-
+    view = episodes.get_episode(sessions=sessions, caller=caller, identifier=episode, audit=audit)
     record = view.episode
     local = next((i for i in view.identifiers if i.system.startswith("https://sor2.")), None)
     return {
@@ -106,10 +103,9 @@ def get_readiness(
     audit: AuditDep,
 ) -> Any:
     """Pre-flight: what is still missing if the ward discharges at the planned time."""
-    with transaction(sessions) as session:
-        found = readiness.preflight(
-            session=session, caller=caller, identifier=episode, checklists=checklists, audit=audit
-        )
+    found = readiness.preflight(
+        sessions=sessions, caller=caller, identifier=episode, checklists=checklists, audit=audit
+    )
     return {
         "episode": episode,
         "judged": found.judged,
@@ -126,23 +122,25 @@ def get_readiness(
 def post_readiness(
     episode: str,
     answer: ReadinessIn,
+    *,
     caller: CallerDep,
     sessions: SessionsDep,
     checklists: ChecklistsDep,
+    audit: AuditDep,
 ) -> Any:
     """The addressed municipality answers the discharge plan: ready from a date, or not and why.
 
     The episode is judged again at once; the answer shows the checklist result it gave.
     """
-    with transaction(sessions) as session:
-        result = readiness.answer_readiness(
-            session=session,
-            caller=caller,
-            identifier=episode,
-            ready=answer.ready,
-            ready_from=answer.ready_from,
-            reason=answer.reason,
-            checklists=checklists,
-            now=datetime.now(UTC),
-        )
+    result = readiness.answer_readiness(
+        sessions=sessions,
+        caller=caller,
+        identifier=episode,
+        ready=answer.ready,
+        ready_from=answer.ready_from,
+        reason=answer.reason,
+        checklists=checklists,
+        audit=audit,
+        now=datetime.now(UTC),
+    )
     return _checklist_out(result)

@@ -15,7 +15,6 @@ from overgang.api.errors import FHIR_JSON, problem_responses
 from overgang.api.schemas import AckIn, AckOut, InboxMessageOut, InboxPageOut
 from overgang.domain import limits
 from overgang.service import inbox
-from overgang.storage.db import transaction
 
 router = APIRouter(prefix="/api/v1/inbox", tags=["Municipality inbox"])
 
@@ -61,11 +60,8 @@ def list_inbox(
     limit: Annotated[int, Query(ge=1, le=inbox.MAX_PAGE)] = 100,
 ) -> dict[str, Any]:
     """The calling municipality's messages, oldest first, after the cursor."""
-    with transaction(sessions) as session:
-        page = inbox.list_inbox(
-            session=session, caller=caller, after=after, limit=limit, audit=audit
-        )
-        return {"items": [_item(item) for item in page.items], "next_cursor": page.next_cursor}
+    page = inbox.list_inbox(sessions=sessions, caller=caller, after=after, limit=limit, audit=audit)
+    return {"items": [_item(item) for item in page.items], "next_cursor": page.next_cursor}
 
 
 @router.get(
@@ -88,10 +84,9 @@ def get_inbox_message(
     audit: AuditDep,
 ) -> Any:
     """One message addressed to the calling municipality."""
-    with transaction(sessions) as session:
-        item = inbox.get_inbox_message(
-            session=session, caller=caller, message_id=message_id, audit=audit
-        )
+    item = inbox.get_inbox_message(
+        sessions=sessions, caller=caller, message_id=message_id, audit=audit
+    )
     if FHIR_JSON in request.headers.get("accept", ""):
         return Response(item.message.body, media_type=FHIR_JSON)
     return {**_item(item), "message": orjson.loads(item.message.body)}
@@ -101,22 +96,21 @@ def get_inbox_message(
     "/{message_id}/ack", response_model=AckOut, responses=problem_responses(401, 403, 404, 422)
 )
 def acknowledge(
-    message_id: uuid.UUID, answer: AckIn, caller: CallerDep, sessions: SessionsDep
+    message_id: uuid.UUID, answer: AckIn, caller: CallerDep, sessions: SessionsDep, audit: AuditDep
 ) -> Any:
     """Accept or reject a message. Sending the same answer again is harmless."""
-    with transaction(sessions) as session:
-        message = inbox.acknowledge(
-            session=session,
-            caller=caller,
-            message_id=message_id,
-            accepted=answer.status == "accepted",
-            reason=answer.reason,
-            via="rest",
-            now=datetime.now(UTC),
-        )
-        return {
-            "id": message.id,
-            "status": message.status,
-            "acknowledged_at": message.acknowledged_at,
-            "reject_reason": message.reject_reason,
-        }
+    message = inbox.acknowledge(
+        sessions=sessions,
+        caller=caller,
+        message_id=message_id,
+        accepted=answer.status == "accepted",
+        reason=answer.reason,
+        audit=audit,
+        now=datetime.now(UTC),
+    )
+    return {
+        "id": message.id,
+        "status": message.status,
+        "acknowledged_at": message.acknowledged_at,
+        "reject_reason": message.reject_reason,
+    }

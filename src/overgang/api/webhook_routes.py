@@ -9,12 +9,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from overgang.api.deps import CallerDep, SessionsDep, SettingsDep
+from overgang.api.deps import AuditDep, CallerDep, SessionsDep, SettingsDep
 from overgang.api.errors import problem_responses
 from overgang.service import webhooks
-from overgang.storage import deliveries as delivery_store
-from overgang.storage.db import transaction
-from overgang.storage.models import Delivery, Organisation, WebhookEndpoint
+from overgang.storage.models import Delivery, WebhookEndpoint
 
 router = APIRouter(prefix="/api/v1", tags=["Webhooks (push delivery)"])
 
@@ -87,25 +85,17 @@ def register_webhook(
     endpoint: EndpointIn, caller: CallerDep, sessions: SessionsDep, settings: SettingsDep
 ) -> Any:
     """Register an endpoint; every new inbox message is pushed to it, signed (Standard Webhooks)."""
-    caller.require_municipality()
-    with transaction(sessions) as session:
-        created, secret = webhooks.register_endpoint(
-            session=session,
-            municipality=session.get_one(Organisation, caller.organisation_id),
-            url=endpoint.url,
-            settings=settings,
-            now=datetime.now(UTC),
-        )
-        return {**_endpoint(created), "secret": secret}
+    created, secret = webhooks.register_for_caller(
+        sessions=sessions, caller=caller, url=endpoint.url, settings=settings, now=datetime.now(UTC)
+    )
+    return {**_endpoint(created), "secret": secret}
 
 
 @router.get("/webhooks", response_model=list[EndpointOut], responses=problem_responses(401, 403))
 def list_webhooks(caller: CallerDep, sessions: SessionsDep) -> Any:
     """The calling municipality's endpoints and their health (secrets are never shown again)."""
-    caller.require_municipality()
-    with transaction(sessions) as session:
-        found = webhooks.list_endpoints(session=session, municipality_id=caller.organisation_id)
-        return [_endpoint(endpoint) for endpoint in found]
+    found = webhooks.endpoints_of_caller(sessions=sessions, caller=caller)
+    return [_endpoint(endpoint) for endpoint in found]
 
 
 @router.delete(
@@ -115,15 +105,10 @@ def list_webhooks(caller: CallerDep, sessions: SessionsDep) -> Any:
 )
 def deactivate_webhook(endpoint_id: uuid.UUID, caller: CallerDep, sessions: SessionsDep) -> Any:
     """Stop pushing to an endpoint; its undelivered messages stay in the inbox for pulling."""
-    caller.require_municipality()
-    with transaction(sessions) as session:
-        endpoint = webhooks.deactivate_endpoint(
-            session=session,
-            municipality_id=caller.organisation_id,
-            endpoint_id=endpoint_id,
-            now=datetime.now(UTC),
-        )
-        return _endpoint(endpoint)
+    endpoint = webhooks.deactivate_for_caller(
+        sessions=sessions, caller=caller, endpoint_id=endpoint_id, now=datetime.now(UTC)
+    )
+    return _endpoint(endpoint)
 
 
 @router.get(
@@ -132,6 +117,7 @@ def deactivate_webhook(endpoint_id: uuid.UUID, caller: CallerDep, sessions: Sess
 def list_deliveries(
     caller: CallerDep,
     sessions: SessionsDep,
+    audit: AuditDep,
     state: Annotated[
         Literal["pending", "delivered", "dead", "cancelled"] | None,
         Query(description="Filter by state."),
@@ -139,15 +125,10 @@ def list_deliveries(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Any:
     """Pushes of the calling municipality's messages: dead-lettered ones can be replayed."""
-    caller.require_municipality()
-    with transaction(sessions) as session:
-        rows = delivery_store.list_deliveries(
-            session=session,
-            states=(state,) if state else None,
-            municipality_id=caller.organisation_id,
-            limit=limit,
-        )
-        return [_delivery(row) for row in rows]
+    rows = webhooks.deliveries_of_caller(
+        sessions=sessions, caller=caller, state=state, limit=limit, audit=audit
+    )
+    return [_delivery(row) for row in rows]
 
 
 @router.post(
@@ -155,14 +136,15 @@ def list_deliveries(
     response_model=DeliveryOut,
     responses=problem_responses(401, 403, 404, 422),
 )
-def replay_delivery(delivery_id: uuid.UUID, caller: CallerDep, sessions: SessionsDep) -> Any:
+def replay_delivery(
+    delivery_id: uuid.UUID, caller: CallerDep, sessions: SessionsDep, audit: AuditDep
+) -> Any:
     """Push a dead-lettered delivery again, from its first attempt."""
-    caller.require_municipality()
-    with transaction(sessions) as session:
-        rows = webhooks.replay(
-            session=session,
-            now=datetime.now(UTC),
-            delivery_ids=[delivery_id],
-            municipality_id=caller.organisation_id,
-        )
-        return _delivery(rows[0])
+    row = webhooks.replay_for_caller(
+        sessions=sessions,
+        caller=caller,
+        delivery_id=delivery_id,
+        audit=audit,
+        now=datetime.now(UTC),
+    )
+    return _delivery(row)

@@ -15,13 +15,12 @@ from pydantic import ValidationError
 from overgang.cli.checklist import load_catalog
 from overgang.cli.common import fail, parse_since, sessions_for
 from overgang.config import Settings
-from overgang.service import partners
-from overgang.storage import audit as audit_store
+from overgang.service import audit, partners
 from overgang.storage.db import transaction, upgrade_database
 from overgang.storage.partners import find_organisation_by_sor
 
 db_app = typer.Typer(no_args_is_help=True, help="The database.")
-audit_app = typer.Typer(no_args_is_help=True, help="The audit trail of reads of personal data.")
+audit_app = typer.Typer(no_args_is_help=True, help="The audit trail of accesses to personal data.")
 # The example stay's partners (../shared/domain/examples): a psychiatric ward and Aalborg.
 DEMO_HOSPITAL = {
     "sor": "1144561000016002",
@@ -60,29 +59,35 @@ def audit_list(
     ] = "24h",
     limit: Annotated[int, typer.Option(min=1, max=100_000)] = 1000,
 ) -> None:
-    """Print who read which personal data since a point in time, one tab-separated line each."""
+    """Print who read or wrote which personal data, or was refused, since a point in time: one
+    tab-separated line each, in the names the API uses (episode identifiers, SOR or
+    municipality code, client names)."""
     try:
         start = parse_since(since)
     except ValueError:
         fail("--since takes an ISO date/datetime or a duration like 24h or 7d")
         return
     with transaction(sessions_for(load_settings())) as session:
-        events = audit_store.list_audit_events(session=session, since=start, limit=limit)
-        typer.echo("at\taction\tresource\tclient\torganisation\tepisodes\trequest_id")
-        for event in events:
-            typer.echo(
-                "\t".join(
-                    [
-                        event.at.isoformat(),
-                        event.action,
-                        f"{event.resource_type}:{event.resource_id or '-'}",
-                        str(event.api_client_id),
-                        str(event.organisation_id),
-                        ",".join(event.episode_ids) or "-",
-                        event.request_id or "-",
-                    ]
-                )
+        lines = audit.list_trail(session=session, since=start, limit=limit)
+    typer.echo(
+        "at\taction\tresource\tclient\torganisation\tclient_address\toutcome\tepisodes\trequest_id"
+    )
+    for line in lines:
+        typer.echo(
+            "\t".join(
+                [
+                    line.at.isoformat(),
+                    line.action,
+                    line.resource,
+                    line.client,
+                    line.organisation,
+                    line.client_address,
+                    line.outcome,
+                    ",".join(line.episodes) or "-",
+                    line.request_id,
+                ]
             )
+        )
 
 
 def serve(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.domain import identifiers
 from overgang.errors import NotFound
-from overgang.service.audit import AuditContext, audit_read
+from overgang.service.audit import AuditContext, audited
 from overgang.service.caller import Caller
 from overgang.service.checklist import latest_evaluation
 from overgang.storage import episodes as episode_store
@@ -56,31 +56,33 @@ def find_visible_episode(*, session: Session, caller: Caller, identifier: str) -
 
 
 def get_episode(
-    *, session: Session, caller: Caller, identifier: str, audit: AuditContext
+    *, sessions: sessionmaker[Session], caller: Caller, identifier: str, audit: AuditContext
 ) -> EpisodeView:
-    episode = find_visible_episode(session=session, caller=caller, identifier=identifier)
-    audit_read(
-        session=session,
+    """The episode's state, timeline and messages, for a caller who may see it."""
+    with audited(
+        sessions=sessions,
         caller=caller,
         audit=audit,
         action="episode.get",
         resource_type="episode",
-        resource_id=str(episode.id),
-        episode_ids=[episode.id],
-    )
-    inbox_messages = list(
-        session.scalars(
-            select(InboxMessage)
-            .where(InboxMessage.episode_id == episode.id)
-            .order_by(InboxMessage.created_at, InboxMessage.sequence)
+        resource_id=identifier,
+    ) as access:
+        session = access.session
+        episode = find_visible_episode(session=session, caller=caller, identifier=identifier)
+        access.touches(episode.id)
+        inbox_messages = list(
+            session.scalars(
+                select(InboxMessage)
+                .where(InboxMessage.episode_id == episode.id)
+                .order_by(InboxMessage.created_at, InboxMessage.sequence)
+            )
         )
-    )
-    return EpisodeView(
-        episode=episode,
-        identifiers=episode_store.episode_identifiers(session=session, episode_id=episode.id),
-        timeline=episode_store.episode_events(session=session, episode_id=episode.id),
-        inbox_messages=inbox_messages,
-        hospital=session.get_one(Organisation, episode.hospital_organisation_id),
-        municipality=session.get_one(Organisation, episode.municipality_organisation_id),
-        evaluation=latest_evaluation(session=session, episode=episode),
-    )
+        return EpisodeView(
+            episode=episode,
+            identifiers=episode_store.episode_identifiers(session=session, episode_id=episode.id),
+            timeline=episode_store.episode_events(session=session, episode_id=episode.id),
+            inbox_messages=inbox_messages,
+            hospital=session.get_one(Organisation, episode.hospital_organisation_id),
+            municipality=session.get_one(Organisation, episode.municipality_organisation_id),
+            evaluation=latest_evaluation(session=session, episode=episode),
+        )

@@ -6,10 +6,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.errors import Conflict, NotFound, Unprocessable
-from overgang.service.audit import AuditContext, audit_read
+from overgang.service.audit import AuditContext, audited
 from overgang.service.caller import Caller
 from overgang.storage import inbox as inbox_store
 from overgang.storage.models import Acknowledgement, Episode, InboxMessage
@@ -39,54 +39,91 @@ def parse_cursor(cursor: str | None) -> int:
 
 
 def list_inbox(
-    *, session: Session, caller: Caller, after: str | None, limit: int, audit: AuditContext
+    *,
+    sessions: sessionmaker[Session],
+    caller: Caller,
+    after: str | None,
+    limit: int,
+    audit: AuditContext,
 ) -> InboxPage:
     """The caller's inbox messages after the cursor, oldest first."""
-    caller.require_municipality()
-    if not 1 <= limit <= MAX_PAGE:
-        raise Unprocessable(f"limit must be between 1 and {MAX_PAGE}")
-    messages = inbox_store.list_inbox(
-        session=session,
-        municipality_id=caller.organisation_id,
-        after_sequence=parse_cursor(after),
-        limit=limit,
-    )
-    items = _with_episodes(session, messages)
-    audit_read(
-        session=session,
-        caller=caller,
-        audit=audit,
-        action="inbox.list",
-        resource_type="inbox",
-        resource_id=None,
-        episode_ids=[item.message.episode_id for item in items],
-    )
+    with audited(
+        sessions=sessions, caller=caller, audit=audit, action="inbox.list", resource_type="inbox"
+    ) as access:
+        caller.require_municipality()
+        if not 1 <= limit <= MAX_PAGE:
+            raise Unprocessable(f"limit must be between 1 and {MAX_PAGE}")
+        messages = inbox_store.list_inbox(
+            session=access.session,
+            municipality_id=caller.organisation_id,
+            after_sequence=parse_cursor(after),
+            limit=limit,
+        )
+        access.touches(*(message.episode_id for message in messages))
+        items = _with_episodes(access.session, messages)
     next_cursor = str(messages[-1].sequence) if len(messages) == limit else None
     return InboxPage(items=items, next_cursor=next_cursor)
 
 
 def get_inbox_message(
-    *, session: Session, caller: Caller, message_id: uuid.UUID, audit: AuditContext
+    *,
+    sessions: sessionmaker[Session],
+    caller: Caller,
+    message_id: uuid.UUID,
+    audit: AuditContext,
 ) -> InboxItem:
-    caller.require_municipality()
-    message = inbox_store.get_inbox_message(
-        session=session, message_id=message_id, municipality_id=caller.organisation_id
-    )
-    if message is None:
-        raise NotFound("no such inbox message")
-    audit_read(
-        session=session,
+    """One message addressed to the caller; another's is not found, as an absent one."""
+    with audited(
+        sessions=sessions,
         caller=caller,
         audit=audit,
         action="inbox.get",
         resource_type="inbox-message",
-        resource_id=str(message.id),
-        episode_ids=[message.episode_id],
-    )
-    return _with_episodes(session, [message])[0]
+        resource_id=str(message_id),
+    ) as access:
+        caller.require_municipality()
+        message = inbox_store.get_inbox_message(
+            session=access.session, message_id=message_id, municipality_id=caller.organisation_id
+        )
+        if message is None:
+            raise NotFound("no such inbox message")
+        access.touches(message.episode_id)
+        return _with_episodes(access.session, [message])[0]
 
 
 def acknowledge(
+    *,
+    sessions: sessionmaker[Session],
+    caller: Caller,
+    message_id: uuid.UUID,
+    accepted: bool,
+    reason: str | None,
+    audit: AuditContext,
+    now: datetime,
+) -> InboxMessage:
+    """Record the municipality's answer. Idempotent: the same answer again changes nothing."""
+    with audited(
+        sessions=sessions,
+        caller=caller,
+        audit=audit,
+        action="inbox.ack",
+        resource_type="inbox-message",
+        resource_id=str(message_id),
+    ) as access:
+        message = _answer(
+            session=access.session,
+            caller=caller,
+            message_id=message_id,
+            accepted=accepted,
+            reason=reason,
+            via="rest",
+            now=now,
+        )
+        access.touches(message.episode_id)
+        return message
+
+
+def _answer(
     *,
     session: Session,
     caller: Caller,
@@ -96,7 +133,6 @@ def acknowledge(
     via: str,
     now: datetime,
 ) -> InboxMessage:
-    """Record the municipality's answer. Idempotent: the same answer again changes nothing."""
     caller.require_municipality()
     message = inbox_store.get_inbox_message(
         session=session,
@@ -171,7 +207,7 @@ def acknowledge_by_header(
     if code == "transient-error":
         return message
     accepted = code == "ok"
-    return acknowledge(
+    return _answer(
         session=session,
         caller=caller,
         message_id=message.id,

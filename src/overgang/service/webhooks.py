@@ -1,4 +1,5 @@
-"""Managing webhook endpoints and replaying deliveries (the municipality's API and the CLI)."""
+"""Managing webhook endpoints and replaying deliveries: the municipality's API (the functions
+that take `caller`, each in its own transaction) and the CLI (inside the operator's)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,16 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.config import Settings
 from overgang.delivery.signing import new_secret
 from overgang.delivery.targets import UnsafeWebhookUrl, check_webhook_url
 from overgang.errors import NotFound, Unprocessable
+from overgang.service.audit import AuditContext, audited
+from overgang.service.caller import Caller
 from overgang.storage import deliveries as delivery_store
+from overgang.storage.db import transaction
 from overgang.storage.models import Delivery, Organisation, WebhookEndpoint
 
 
@@ -102,3 +106,94 @@ def replay(
             row.next_attempt_at = now
             row.leased_until = None
     return rows
+
+
+def register_for_caller(
+    *, sessions: sessionmaker[Session], caller: Caller, url: str, settings: Settings, now: datetime
+) -> tuple[WebhookEndpoint, str]:
+    """A new endpoint of the calling municipality, and its signing secret."""
+    caller.require_municipality()
+    with transaction(sessions) as session:
+        return register_endpoint(
+            session=session,
+            municipality=session.get_one(Organisation, caller.organisation_id),
+            url=url,
+            settings=settings,
+            now=now,
+        )
+
+
+def endpoints_of_caller(
+    *, sessions: sessionmaker[Session], caller: Caller
+) -> list[WebhookEndpoint]:
+    caller.require_municipality()
+    with transaction(sessions) as session:
+        return list_endpoints(session=session, municipality_id=caller.organisation_id)
+
+
+def deactivate_for_caller(
+    *, sessions: sessionmaker[Session], caller: Caller, endpoint_id: uuid.UUID, now: datetime
+) -> WebhookEndpoint:
+    caller.require_municipality()
+    with transaction(sessions) as session:
+        return deactivate_endpoint(
+            session=session,
+            municipality_id=caller.organisation_id,
+            endpoint_id=endpoint_id,
+            now=now,
+        )
+
+
+def deliveries_of_caller(
+    *,
+    sessions: sessionmaker[Session],
+    caller: Caller,
+    state: str | None,
+    limit: int,
+    audit: AuditContext,
+) -> list[Delivery]:
+    """The pushes of the calling municipality's messages. Audited: each names an episode."""
+    with audited(
+        sessions=sessions,
+        caller=caller,
+        audit=audit,
+        action="delivery.list",
+        resource_type="delivery",
+    ) as access:
+        caller.require_municipality()
+        rows = delivery_store.list_deliveries(
+            session=access.session,
+            states=(state,) if state else None,
+            municipality_id=caller.organisation_id,
+            limit=limit,
+        )
+        access.touches(*(row.episode_id for row in rows))
+        return rows
+
+
+def replay_for_caller(
+    *,
+    sessions: sessionmaker[Session],
+    caller: Caller,
+    delivery_id: uuid.UUID,
+    audit: AuditContext,
+    now: datetime,
+) -> Delivery:
+    """Push one of the calling municipality's deliveries again: its message goes out anew."""
+    with audited(
+        sessions=sessions,
+        caller=caller,
+        audit=audit,
+        action="delivery.replay",
+        resource_type="delivery",
+        resource_id=str(delivery_id),
+    ) as access:
+        caller.require_municipality()
+        [row] = replay(
+            session=access.session,
+            now=now,
+            delivery_ids=[delivery_id],
+            municipality_id=caller.organisation_id,
+        )
+        access.touches(row.episode_id)
+        return row

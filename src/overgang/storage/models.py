@@ -217,7 +217,8 @@ class Acknowledgement(Base):
 
 
 class AuditEvent(Base):
-    """Who read which personal data, and when (GDPR art. 9 accountability)."""
+    """Who read or wrote which personal data, from where, when, and whether it was allowed
+    (GDPR art. 9 accountability)."""
 
     __tablename__ = "audit_events"
 
@@ -230,6 +231,9 @@ class AuditEvent(Base):
     resource_id: Mapped[str | None] = mapped_column(String(128))
     episode_ids: Mapped[list[str]] = mapped_column(JSONDocument)
     request_id: Mapped[str | None] = mapped_column(String(64))
+    # The TCP peer; behind a proxy, the proxy (a forwarded header is the client's to invent).
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))  # allowed | denied | not-found | refused
 
 
 class WebhookEndpoint(Base):
