@@ -38,6 +38,7 @@ from overgang.delivery.sender import make_client
 from overgang.fhir.decode import decode_body
 from overgang.fhir.read import read_message
 from overgang.service import partners, webhooks
+from overgang.service.audit import AuditContext
 from overgang.service.caller import Caller, CallerCache, authenticate, authenticate_cached
 from overgang.service.process import process_message
 from overgang.service.push import deliver_due
@@ -115,6 +116,7 @@ class Stages:
             content_type=FHIR_JSON,
             settings=self.settings,
             checklists=self.checklists,
+            audit=AuditContext(at=datetime.now(UTC), request_id=None, client_address="127.0.0.1"),
             now=datetime.now(UTC),
         )
         if outcome.status != 200:

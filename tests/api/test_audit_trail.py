@@ -10,9 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from overgang.cli import app as cli
+from tests.api.test_events import event, post
+from tests.api.test_fhir_acknowledgement import municipality_ack
 from tests.api.test_privacy import send_stay
 from tests.conftest import Api
-from tests.messages import EXAMPLE_EPISODE, HOSPITAL_SOR, MEDCOM_SENDER_SOR, TEST_CPR
+from tests.messages import EXAMPLE_EPISODE, HOSPITAL_SOR, MEDCOM_SENDER_SOR, TEST_CPR, example
 
 UUID_SHAPED = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 TEST_CLIENT = "testclient"  # the TCP peer Starlette's test client reports
@@ -185,3 +187,27 @@ def test_deliveries_name_episodes_so_reading_or_replaying_them_is_audited(api: A
     assert audited[0]["episodes"] == api.episode(EXAMPLE_EPISODE).json()["episode"]
     assert audited[1]["resource"] == f"delivery:{deliveries[0]['id']}"
     assert audited[1]["episodes"] == audited[2]["episodes"] == "-"
+
+
+def test_every_message_taken_or_refused_is_audited(api: Api, trail) -> None:  # type: ignore[no-untyped-def]
+    stin = example("01-admission-STIN.json")
+    taken = api.send(stin)
+    not_as_itself = api.send(stin, token=api.tokens.medcom_hospital)  # another hospital's header
+    by_event = post(api, event("adm-9", "admission"))
+    acknowledged = api.send(municipality_ack(stin, "ok"), token=api.tokens.aalborg)
+    assert (taken.status_code, not_as_itself.status_code) == (200, 403)
+    assert (by_event.status_code, acknowledged.status_code) == (200, 200)
+
+    rows, output = trail()
+
+    intake = [row for row in rows if row["action"].startswith(("intake.", "inbox.ack-fhir"))]
+    assert [(row["action"], row["outcome"], row["organisation"]) for row in intake] == [
+        ("intake.fhir", "allowed", HOSPITAL_SOR),
+        ("intake.fhir", "denied", MEDCOM_SENDER_SOR),
+        ("intake.events", "allowed", HOSPITAL_SOR),
+        ("inbox.ack-fhir", "allowed", "0851"),
+    ]
+    assert intake[0]["episodes"] == EXAMPLE_EPISODE
+    assert intake[1]["episodes"] == "-"
+    assert intake[0]["request_id"] == taken.headers["x-request-id"]
+    assert TEST_CPR not in output

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from overgang.checklist import default_checklist_dir, load_checklists
 from overgang.config import Settings
+from overgang.service.audit import AuditContext
 from overgang.service.caller import authenticate
 from overgang.service.process import process_message
 from overgang.storage.db import (
@@ -56,6 +57,7 @@ def test_concurrent_messages_get_gapless_inbox_numbers_and_a_race_is_taken_once(
             content_type="application/fhir+json",
             settings=settings,
             checklists=load_checklists(default_checklist_dir()),
+            audit=AuditContext(at=datetime.now(UTC), request_id=None, client_address="127.0.0.1"),
             now=datetime.now(UTC),
         ).status
 

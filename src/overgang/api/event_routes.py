@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 from overgang.api.deps import (
+    AuditDep,
     CallerDep,
     ChecklistsDep,
     SessionsDep,
@@ -67,6 +68,7 @@ async def post_event(
     event: EventIn,
     request: Request,
     caller: CallerDep,
+    audit: AuditDep,
     sessions: SessionsDep,
     settings: SettingsDep,
     checklists: ChecklistsDep,
@@ -84,6 +86,7 @@ async def post_event(
         body=await request.body(),
         max_future_skew=timedelta(seconds=settings.max_future_skew_seconds),
         checklists=checklists,
+        audit=audit,
         now=datetime.now(UTC),
     )
     request.state.message_kind = message.kind.value

@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from overgang.api.deps import (
+    AuditDep,
     CallerDep,
     ChecklistsDep,
     SessionsDep,
@@ -45,8 +46,10 @@ router = APIRouter(prefix="/fhir", tags=["FHIR messaging"])
     },
 )
 async def process_message_endpoint(
+    *,
     request: Request,
     caller: CallerDep,
+    audit: AuditDep,
     sessions: SessionsDep,
     settings: SettingsDep,
     checklists: ChecklistsDep,
@@ -62,6 +65,7 @@ async def process_message_endpoint(
         content_type=request.headers.get("content-type", ""),
         settings=settings,
         checklists=checklists,
+        audit=audit,
         now=datetime.now(UTC),
     )
     request.state.message_kind = outcome.kind

@@ -12,6 +12,7 @@ from overgang.checklist import ChecklistCatalog
 from overgang.domain.messages import InboundMessage, OrganisationRef
 from overgang.errors import Unprocessable
 from overgang.fhir.build import build_message_bundle
+from overgang.service.audit import AuditContext
 from overgang.service.caller import Caller
 from overgang.service.intake import RawMessage, Receipt, take_message
 from overgang.storage import partners
@@ -26,6 +27,7 @@ def receive_event(
     body: bytes,
     max_future_skew: timedelta,
     checklists: ChecklistCatalog,
+    audit: AuditContext,
     now: datetime,
 ) -> Receipt:
     """Take one JSON event; the municipality gets it as a MedCom-shaped FHIR message."""
@@ -52,5 +54,12 @@ def receive_event(
         )
 
     return take_message(
-        sessions=sessions, caller=caller, message=message, raw=raw, checklists=checklists, now=now
+        sessions=sessions,
+        caller=caller,
+        message=message,
+        raw=raw,
+        checklists=checklists,
+        audit=audit,
+        channel="events",
+        now=now,
     )

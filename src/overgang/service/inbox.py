@@ -180,11 +180,12 @@ def _with_episodes(session: Session, messages: list[InboxMessage]) -> list[Inbox
 
 def acknowledge_by_header(
     *,
-    session: Session,
+    sessions: sessionmaker[Session],
     caller: Caller,
     header_id: str,
     code: str,
     reason: str | None,
+    audit: AuditContext,
     now: datetime,
 ) -> InboxMessage:
     """A MedCom Acknowledgement from the municipality: ok accepts, fatal-error rejects.
@@ -192,27 +193,36 @@ def acknowledge_by_header(
     A transient-error says the municipality could not take the message yet; it changes nothing
     and the message stays in the inbox to be fetched again.
     """
-    caller.require_municipality()
-    found = inbox_store.find_inbox_messages_by_header(
-        session=session, header_id=header_id, municipality_id=caller.organisation_id
-    )
-    if not found:
-        raise NotFound("no inbox message of this municipality has that MessageHeader.id")
-    if len(found) > 1:
-        raise Conflict(
-            "two senders' messages in the inbox carry that MessageHeader.id: acknowledge the "
-            "message by its inbox id (POST /api/v1/inbox/{id}/ack)"
-        )
-    message = found[0]
-    if code == "transient-error":
-        return message
-    accepted = code == "ok"
-    return _answer(
-        session=session,
+    with audited(
+        sessions=sessions,
         caller=caller,
-        message_id=message.id,
-        accepted=accepted,
-        reason=None if accepted else (reason or "fatal-error without details"),
-        via="fhir",
-        now=now,
-    )
+        audit=audit,
+        action="inbox.ack-fhir",
+        resource_type="message",
+        resource_id=header_id,
+    ) as access:
+        caller.require_municipality()
+        found = inbox_store.find_inbox_messages_by_header(
+            session=access.session, header_id=header_id, municipality_id=caller.organisation_id
+        )
+        if not found:
+            raise NotFound("no inbox message of this municipality has that MessageHeader.id")
+        if len(found) > 1:
+            raise Conflict(
+                "two senders' messages in the inbox carry that MessageHeader.id: acknowledge "
+                "the message by its inbox id (POST /api/v1/inbox/{id}/ack)"
+            )
+        message = found[0]
+        access.touches(message.episode_id)
+        if code == "transient-error":
+            return message
+        accepted = code == "ok"
+        return _answer(
+            session=access.session,
+            caller=caller,
+            message_id=message.id,
+            accepted=accepted,
+            reason=None if accepted else (reason or "fatal-error without details"),
+            via="fhir",
+            now=now,
+        )

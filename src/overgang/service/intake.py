@@ -29,13 +29,13 @@ from overgang.domain.issues import Issue
 from overgang.domain.messages import InboundMessage, MessageKind, local_first
 from overgang.errors import Conflict, Forbidden, Unprocessable
 from overgang.handover.package import package_for_municipality
+from overgang.service.audit import AuditContext, audit_intake
 from overgang.service.caller import Caller
 from overgang.service.checklist import checklist_issues, judge, keep_evaluation
 from overgang.service.push import enqueue_deliveries
 from overgang.storage import deliveries as delivery_store
 from overgang.storage import episodes as episode_store
 from overgang.storage import partners
-from overgang.storage.db import transaction
 from overgang.storage.models import (
     Episode,
     EpisodeEvent,
@@ -78,20 +78,35 @@ def take_message(
     message: InboundMessage,
     raw: Callable[[Session], RawMessage],
     checklists: ChecklistCatalog,
+    audit: AuditContext,
+    channel: str,
     now: datetime,
 ) -> Receipt:
-    """Receive the message; if a concurrent copy committed first, answer as to a resend."""
+    """Receive the message; if a concurrent copy committed first, answer as to a resend.
+
+    Audited however it ends: taken (with its episode) in its own transaction, refused in one
+    of its own. `channel` is the route it came by: "fhir" or "events".
+    """
 
     def receive() -> Receipt:
-        with transaction(sessions) as session:
-            return _receive(
-                session=session,
+        with audit_intake(
+            sessions=sessions,
+            caller=caller,
+            audit=audit,
+            channel=channel,
+            header_id=message.header_id,
+        ) as access:
+            receipt = _receive(
+                session=access.session,
                 caller=caller,
                 message=message,
-                raw=raw(session),
+                raw=raw(access.session),
                 checklists=checklists,
                 now=now,
             )
+            if receipt.episode_id is not None:
+                access.touches(receipt.episode_id)
+            return receipt
 
     try:
         return receive()

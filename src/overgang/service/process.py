@@ -24,10 +24,10 @@ from overgang.fhir.acknowledgement import (
 from overgang.fhir.decode import MessageRejected, decode_body
 from overgang.fhir.read import read_message
 from overgang.fhir.read_ack import InboundAcknowledgement, is_acknowledgement, read_acknowledgement
+from overgang.service.audit import AuditContext
 from overgang.service.caller import Caller
 from overgang.service.inbox import acknowledge_by_header
 from overgang.service.intake import RawMessage, Receipt, take_message
-from overgang.storage.db import transaction
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ def process_message(
     content_type: str,
     settings: Settings,
     checklists: ChecklistCatalog,
+    audit: AuditContext,
     now: datetime,
 ) -> ProcessOutcome:
     responder = Responder(
@@ -63,6 +64,7 @@ def process_message(
                 sessions=sessions,
                 caller=caller,
                 acknowledgement=read_acknowledgement(document),
+                audit=audit,
                 now=now,
             )
         read = read_message(
@@ -83,6 +85,8 @@ def process_message(
             message=read.message,
             raw=lambda _: raw,
             checklists=checklists,
+            audit=audit,
+            channel="fhir",
             now=now,
         )
     except OvergangError as error:
@@ -123,20 +127,20 @@ def _take_acknowledgement(
     sessions: sessionmaker[Session],
     caller: Caller,
     acknowledgement: InboundAcknowledgement,
+    audit: AuditContext,
     now: datetime,
 ) -> ProcessOutcome:
     """Record a municipality's answer. An acknowledgement is never itself acknowledged (MedCom)."""
     try:
-        with transaction(sessions) as session:
-            message = acknowledge_by_header(
-                session=session,
-                caller=caller,
-                header_id=acknowledgement.acknowledged_header_id,
-                code=acknowledgement.code,
-                reason=acknowledgement.reason,
-                now=now,
-            )
-            status = message.status
+        status = acknowledge_by_header(
+            sessions=sessions,
+            caller=caller,
+            header_id=acknowledgement.acknowledged_header_id,
+            code=acknowledgement.code,
+            reason=acknowledgement.reason,
+            audit=audit,
+            now=now,
+        ).status
     except OvergangError as error:
         return ProcessOutcome(
             status=error.status,
