@@ -211,3 +211,19 @@ def test_every_message_taken_or_refused_is_audited(api: Api, trail) -> None:  # 
     assert intake[1]["episodes"] == "-"
     assert intake[0]["request_id"] == taken.headers["x-request-id"]
     assert TEST_CPR not in output
+
+
+def test_a_refused_message_is_audited_without_echoing_a_bad_header_id(api: Api, trail) -> None:  # type: ignore[no-untyped-def]
+    malformed = example("01-admission-STIN.json")
+    malformed["entry"][0]["resource"]["id"] = "x" * 200  # not a FHIR id: refused
+    not_json = api.send(b"{not json")
+    refused = api.send(malformed)
+    assert (not_json.status_code, refused.status_code) == (400, 400)
+
+    rows, _ = trail()
+
+    intake = [row for row in rows if row["action"] == "intake.fhir"]
+    assert [(row["outcome"], row["resource"]) for row in intake] == [
+        ("refused", "message:-"),
+        ("refused", "message:-"),
+    ]

@@ -85,6 +85,8 @@ def test_every_read_of_personal_data_is_audited_and_listed_for_the_operator(
         "request_id",
     ]
     rows = [line.split("\t") for line in lines]
+    assert [row[1] for row in rows[:4]] == ["intake.fhir"] * 4  # the stay's messages, written
+    rows = rows[4:]
     assert [row[1] for row in rows] == ["inbox.list", "inbox.get", "episode.get"]
     assert rows[1][2] == f"inbox-message:{message_id}"
     assert [(row[3], row[4]) for row in rows] == [

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from overgang.checklist import ChecklistCatalog
 from overgang.config import Settings
 from overgang.domain.issues import Issue, medcom_issue
-from overgang.errors import OvergangError
+from overgang.domain.limits import id_problem
+from overgang.errors import OvergangError, Unprocessable
 from overgang.fhir.acknowledgement import (
     MSG_RECEIVER_IDENTIFIER_UNKNOWN,
     AcknowledgedMessage,
@@ -24,7 +25,7 @@ from overgang.fhir.acknowledgement import (
 from overgang.fhir.decode import MessageRejected, decode_body
 from overgang.fhir.read import read_message
 from overgang.fhir.read_ack import InboundAcknowledgement, is_acknowledgement, read_acknowledgement
-from overgang.service.audit import AuditContext
+from overgang.service.audit import AuditContext, record_refusal
 from overgang.service.caller import Caller
 from overgang.service.inbox import acknowledge_by_header
 from overgang.service.intake import RawMessage, Receipt, take_message
@@ -71,6 +72,16 @@ def process_message(
             document, now=now, max_future_skew=timedelta(seconds=settings.max_future_skew_seconds)
         )
     except MessageRejected as rejected:
+        # Nothing of it is stored, but a message that may name a citizen was refused: audited.
+        record_refusal(
+            sessions=sessions,
+            caller=caller,
+            audit=audit,
+            action="intake.fhir",
+            resource_type="message",
+            resource_id=_header_id_worth_keeping(rejected.envelope),
+            error=Unprocessable("the message was refused as malformed or invalid"),
+        )
         return _refusal(rejected.status, rejected.issues, rejected.envelope, responder, now)
     raw = RawMessage(
         body=body,
@@ -172,6 +183,14 @@ def _refusal(
             acknowledged=envelope, responder=responder, response_code=code, issues=issues, now=now
         ),
     )
+
+
+def _header_id_worth_keeping(envelope: AcknowledgedMessage | None) -> str | None:
+    """A refused message's MessageHeader.id for the audit row, only if it is a valid FHIR id
+    (it may be the very thing that was refused: too long, or with NUL characters)."""
+    if envelope is None or id_problem(envelope.header_id) is not None:
+        return None
+    return envelope.header_id
 
 
 def _is_json(content_type: str) -> bool:
