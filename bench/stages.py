@@ -34,6 +34,7 @@ from bench.servers import (
 )
 from overgang.checklist import default_checklist_dir, load_checklists
 from overgang.config import Settings
+from overgang.delivery.outbox import deliver_due
 from overgang.delivery.sender import make_client
 from overgang.fhir.decode import decode_body
 from overgang.fhir.read import read_message
@@ -41,7 +42,6 @@ from overgang.service import partners, webhooks
 from overgang.service.audit import AuditContext
 from overgang.service.caller import Caller, CallerCache, authenticate, authenticate_cached
 from overgang.service.process import process_message
-from overgang.service.push import deliver_due
 from overgang.storage.db import create_db_engine, session_factory, transaction, upgrade_database
 from overgang.storage.partners import find_organisation_by_sor
 

@@ -11,6 +11,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from overgang.delivery.states import DeliveryState
 from overgang.storage.db import transaction
 from overgang.storage.models import Delivery, Organisation
 
@@ -73,7 +74,7 @@ class OutboxCollector(Collector):
                     func.min(Delivery.created_at),
                 )
                 .join(Organisation, Organisation.id == Delivery.municipality_organisation_id)
-                .where(Delivery.state == "pending")
+                .where(Delivery.state == DeliveryState.PENDING)
                 .group_by(Organisation.municipality_code)
             ).all()
         for code, count, first in rows:

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from standardwebhooks import Webhook
 
 from overgang.config import Settings
+from overgang.delivery.outbox import deliver_due, flag_unacknowledged
 from overgang.delivery.sender import make_client
-from overgang.service.push import deliver_due, flag_unacknowledged
 from overgang.service.worker import DeliveryWorker
 from overgang.storage.db import create_db_engine, session_factory, transaction
 from overgang.storage.models import Delivery, DeliveryAttempt

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import text
 
 from overgang.config import Settings
+from overgang.delivery.outbox import claim_jobs, deliver_due
 from overgang.delivery.sender import make_client
-from overgang.service.push import claim_jobs, deliver_due
 from overgang.service.worker import utc_now
 from overgang.storage.db import create_db_engine, session_factory
 from tests.faults.checks import assert_each_message_taken_once, half_done, wait_until_delivered

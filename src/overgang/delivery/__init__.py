@@ -4,4 +4,7 @@ signing.py   endpoint secrets (`whsec_...`) and the `webhook-*` signature header
 backoff.py   the retry schedule, jitter and the receiver's Retry-After (pure)
 sender.py    one POST attempt and how its outcome is classified
 targets.py   the SSRF guard: which webhook URLs Overgang is willing to call
+states.py    a delivery's and an endpoint's states
+outbox.py    the outbox: rows written with the inbox message, rounds of sending, outcomes
+             recorded, endpoints disabled (the only part here that uses the database)
 """

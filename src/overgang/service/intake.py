@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.checklist import ChecklistCatalog, ChecklistResult
+from overgang.delivery.outbox import enqueue_deliveries
 from overgang.domain.episode import TimelineEvent, UnknownActivity
 from overgang.domain.intake import EpisodeBefore, EpisodeChange, apply_message
 from overgang.domain.issues import Issue
@@ -32,7 +33,6 @@ from overgang.handover.package import package_for_municipality
 from overgang.service.audit import AuditContext, audit_intake
 from overgang.service.caller import Caller
 from overgang.service.checklist import checklist_issues, judge, keep_evaluation
-from overgang.service.push import enqueue_deliveries
 from overgang.storage import deliveries as delivery_store
 from overgang.storage import episodes as episode_store
 from overgang.storage import partners

@@ -10,7 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.config import Settings
+from overgang.delivery.outbox import disable_endpoint
 from overgang.delivery.signing import new_secret
+from overgang.delivery.states import DeliveryState, EndpointHealth
 from overgang.delivery.targets import UnsafeWebhookUrl, check_webhook_url
 from overgang.errors import NotFound, Unprocessable
 from overgang.service.audit import AuditContext, audited
@@ -40,7 +42,7 @@ def register_endpoint(
         url=url,
         secret=secret,
         active=True,
-        health="healthy",
+        health=EndpointHealth.HEALTHY,
         consecutive_failures=0,
         created_at=now,
     )
@@ -66,11 +68,9 @@ def deactivate_endpoint(
     endpoint = session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None or endpoint.municipality_organisation_id != municipality_id:
         raise NotFound("no such webhook endpoint")
-    endpoint.active = False
-    endpoint.health = "disabled"
-    endpoint.disabled_reason = "deactivated by the municipality"
-    endpoint.health_changed_at = now
-    delivery_store.cancel_pending_for_endpoint(session=session, endpoint_id=endpoint.id)
+    disable_endpoint(
+        session=session, endpoint=endpoint, reason="deactivated by the municipality", now=now
+    )
     return endpoint
 
 
@@ -92,7 +92,7 @@ def replay(
     else:
         rows = delivery_store.list_deliveries(
             session=session,
-            states=("dead", "cancelled"),
+            states=(DeliveryState.DEAD, DeliveryState.CANCELLED),
             municipality_id=municipality_id,
             since=since,
         )
@@ -100,8 +100,8 @@ def replay(
         endpoint = session.get_one(WebhookEndpoint, row.endpoint_id)
         if not endpoint.active:
             raise Unprocessable("the endpoint is not active; activate or replace it first")
-        if row.state in ("dead", "cancelled"):
-            row.state = "pending"
+        if row.state in (DeliveryState.DEAD, DeliveryState.CANCELLED):
+            row.state = DeliveryState.PENDING
             row.attempts = 0
             row.next_attempt_at = now
             row.leased_until = None

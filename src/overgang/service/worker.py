@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.config import Settings
+from overgang.delivery.outbox import deliver_due, flag_unacknowledged
 from overgang.delivery.sender import make_client
 from overgang.metrics import DELIVERY_ROUND_ERRORS
-from overgang.service.push import deliver_due, flag_unacknowledged
 from overgang.storage.db import transaction
 
 log = logging.getLogger("overgang.worker")

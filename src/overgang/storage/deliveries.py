@@ -21,10 +21,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from overgang.delivery.states import DeliveryState
 from overgang.storage.models import Delivery, InboxMessage, WebhookEndpoint
 from overgang.storage.types import UTCDateTime
 
-PENDING = "pending"
+PENDING = DeliveryState.PENDING.value
 
 
 def active_endpoints(*, session: Session, municipality_id: uuid.UUID) -> list[WebhookEndpoint]:
@@ -174,7 +175,7 @@ def cancel_pending_for_endpoint(*, session: Session, endpoint_id: uuid.UUID) -> 
     session.execute(
         update(Delivery)
         .where(Delivery.endpoint_id == endpoint_id, Delivery.state == PENDING)
-        .values(state="cancelled", leased_until=None)
+        .values(state=DeliveryState.CANCELLED.value, leased_until=None)
         .execution_options(synchronize_session=False)
     )
 

@@ -1,5 +1,5 @@
-"""Pushing inbox messages to municipalities' webhooks: the outbox, one round of sending, and
-recording what happened.
+"""The outbox: pushing inbox messages to municipalities' webhooks, one round of sending at a
+time, and recording what happened.
 
 Deliveries are written in the same transaction as the inbox message (nothing is sent before
 commit, nothing committed is lost). A sender works in rounds: it claims a batch of due rows
@@ -32,6 +32,7 @@ from overgang.delivery.backoff import (
 )
 from overgang.delivery.sender import AttemptOutcome, send
 from overgang.delivery.signing import signed_headers
+from overgang.delivery.states import DeliveryState, EndpointHealth
 from overgang.delivery.targets import (
     UnresolvableWebhookHost,
     UnsafeWebhookUrl,
@@ -62,7 +63,7 @@ def enqueue_deliveries(
                 municipality_organisation_id=inbox_message.municipality_organisation_id,
                 episode_id=inbox_message.episode_id,
                 sequence=inbox_message.sequence,
-                state="pending",
+                state=DeliveryState.PENDING,
                 attempts=0,
                 next_attempt_at=now,
                 created_at=now,
@@ -164,14 +165,17 @@ def record_outcomes(
         delivery.attempts += 1
         delivery.leased_until = None
         DELIVERY_ATTEMPTS.labels(outcome=outcome.kind).inc()
-        if delivery.state != "pending":
+        if delivery.state != DeliveryState.PENDING:
             continue  # replayed, cancelled or delivered meanwhile: the attempt is history only
         endpoint = endpoints[delivery.endpoint_id]
         if outcome.kind == "delivered":
             _delivered(delivery, endpoint, now)
             delivered.append(delivery.inbox_message_id)
-        elif outcome.kind == "gone":
-            _endpoint_gone(session, endpoint, now)
+        elif outcome.kind == "gone" and endpoint.active:  # not already gone in this batch
+            # 410 Gone: the receiver says the endpoint no longer exists; the inbox still works.
+            disable_endpoint(
+                session=session, endpoint=endpoint, reason="the endpoint answered 410 Gone", now=now
+            )
         else:
             _failed(
                 delivery, endpoint=endpoint, outcome=outcome, settings=settings, now=now, rng=rng
@@ -182,23 +186,25 @@ def record_outcomes(
 
 
 def _delivered(delivery: Delivery, endpoint: WebhookEndpoint, now: datetime) -> None:
-    delivery.state = "delivered"
+    delivery.state = DeliveryState.DELIVERED
     delivery.delivered_at = now
     DELIVERIES_FINISHED.labels(outcome="delivered").inc()
     delivery.last_error = None
     endpoint.consecutive_failures = 0
-    if endpoint.health == "failing":
-        _change_health(endpoint, "healthy", now)
+    if endpoint.health == EndpointHealth.FAILING:
+        _change_health(endpoint, EndpointHealth.HEALTHY, now)
 
 
-def _endpoint_gone(session: Session, endpoint: WebhookEndpoint, now: datetime) -> None:
-    # 410 Gone: the receiver says the endpoint no longer exists; stop, the inbox still works.
-    if not endpoint.active:
-        return  # another delivery of this batch already found it gone
+def disable_endpoint(
+    *, session: Session, endpoint: WebhookEndpoint, reason: str, now: datetime
+) -> None:
+    """Stop pushing to an endpoint and cancel what it has pending; the one way an endpoint is
+    disabled, whether its receiver answered 410 Gone or its municipality deactivated it. What
+    it did not get stays in the inbox for pulling, and can be replayed elsewhere."""
     endpoint.active = False
-    endpoint.disabled_reason = "the endpoint answered 410 Gone"
-    _change_health(endpoint, "disabled", now)
-    session.flush()  # this batch's own changes first, then the rest of the endpoint's queue
+    endpoint.disabled_reason = reason
+    _change_health(endpoint, EndpointHealth.DISABLED, now)
+    session.flush()  # this session's own changes first, then the rest of the endpoint's queue
     delivery_store.cancel_pending_for_endpoint(session=session, endpoint_id=endpoint.id)
     for delivery in session.identity_map.values():
         if isinstance(delivery, Delivery) and delivery.endpoint_id == endpoint.id:
@@ -219,10 +225,10 @@ def _failed(
     )
     endpoint.consecutive_failures += 1
     if (
-        endpoint.health == "healthy"
+        endpoint.health == EndpointHealth.HEALTHY
         and endpoint.consecutive_failures >= settings.endpoint_failing_after
     ):
-        _change_health(endpoint, "failing", now)
+        _change_health(endpoint, EndpointHealth.FAILING, now)
     delay = next_delay(
         schedule=parse_schedule(settings.webhook_retry_schedule)
         if settings.webhook_retry_schedule
@@ -232,7 +238,7 @@ def _failed(
         rng=rng,
     )
     if delay is None:
-        delivery.state = "dead"
+        delivery.state = DeliveryState.DEAD
         DELIVERIES_FINISHED.labels(outcome="dead").inc()
         log.warning(
             "delivery dead-lettered",
@@ -242,7 +248,7 @@ def _failed(
         delivery.next_attempt_at = now + timedelta(seconds=delay)
 
 
-def _change_health(endpoint: WebhookEndpoint, health: str, now: datetime) -> None:
+def _change_health(endpoint: WebhookEndpoint, health: EndpointHealth, now: datetime) -> None:
     """Alerts are raised once per change of state, not once per message."""
     log.warning(
         "webhook endpoint health changed",
