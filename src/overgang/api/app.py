@@ -175,7 +175,8 @@ def _complete_openapi(app: FastAPI) -> None:
                 if path in PUBLIC_PATHS:
                     continue
                 for operation in operations.values():
-                    statuses = (401, 408, 413) if "requestBody" in operation else (401,)
+                    # A body that is not JSON at all (not UTF-8) is 400, before any schema.
+                    statuses = (400, 401, 408, 413) if "requestBody" in operation else (401,)
                     guarded = {**documented_responses(path, *statuses), **operation["responses"]}
                     operation["responses"] = dict(sorted(guarded.items()))
             app.openapi_schema = schema

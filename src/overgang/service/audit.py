@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.domain import identifiers
+from overgang.domain.limits import identifier_value_problem
 from overgang.errors import Forbidden, NotFound, OvergangError
 from overgang.service.caller import Caller
 from overgang.storage import audit as audit_store
@@ -151,7 +152,10 @@ def _record(
     outcome: str,
 ) -> None:
     kept = resource_id
-    if (
+    if resource_id is not None and identifier_value_problem(resource_id) is not None:
+        # What a refused caller asked for may be the very thing refused (NUL, bidi, 10 kB).
+        kept = "(not a valid identifier, not kept)"
+    elif (
         resource_id is not None
         and _CPR_SHAPED.search(resource_id)
         and not identifiers.looks_like_uuid(

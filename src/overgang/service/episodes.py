@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.domain import identifiers
+from overgang.domain.limits import identifier_value_problem
 from overgang.errors import NotFound
 from overgang.service.audit import AuditContext, audited
 from overgang.service.caller import Caller
@@ -42,6 +43,8 @@ def find_visible_episode(*, session: Session, caller: Caller, identifier: str) -
     the answer cannot tell the two apart.
     """
     value = identifiers.normalise_episode_identifier_value(identifier)
+    if identifier_value_problem(value) is not None:
+        raise NotFound("no such episode")  # no episode can have it: never stored
     if caller.kind == "municipality":
         episode = episode_store.find_episode_by_identifier_value(
             session=session, value=value, municipality_id=caller.organisation_id
