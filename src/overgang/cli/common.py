@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import NoReturn
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.config import Settings
@@ -18,6 +19,21 @@ def fail(message: str) -> NoReturn:
     """Print to stderr and exit 1, as every command does on failure."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=1)
+
+
+def load_settings() -> Settings:
+    """The settings from OVERGANG_*; a bad value ends the command with one line naming it."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        prefix = Settings.model_config.get("env_prefix", "")
+        fail(
+            "; ".join(
+                f"{prefix}{str(problem['loc'][0]).upper()}: "
+                + problem["msg"].removeprefix("Value error, ")
+                for problem in error.errors()
+            )
+        )
 
 
 def sessions_for(settings: Settings) -> sessionmaker[Session]:

@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from overgang.cli.common import fail, municipality_named, parse_since, sessions_for
-from overgang.config import Settings
+from overgang.cli.common import fail, load_settings, municipality_named, parse_since, sessions_for
 from overgang.errors import OvergangError
 from overgang.service import webhooks
 from overgang.storage import deliveries as delivery_store
@@ -25,7 +24,7 @@ def webhook_add(
     url: Annotated[str, typer.Option(help="https URL of the municipality's receiver.")],
 ) -> None:
     """Register a webhook endpoint; prints its id, then the signing secret alone on the last line."""
-    settings = Settings()
+    settings = load_settings()
     try:
         with transaction(sessions_for(settings)) as session:
             endpoint, secret = webhooks.register_endpoint(
@@ -46,7 +45,7 @@ def webhook_list(
     municipality: Annotated[str, typer.Option(help="Municipality code, e.g. 0851.")],
 ) -> None:
     """A municipality's endpoints and their health."""
-    with transaction(sessions_for(Settings())) as session:
+    with transaction(sessions_for(load_settings())) as session:
         organisation = municipality_named(session, municipality)
         typer.echo("id\tactive\thealth\tfailures\turl")
         for endpoint in webhooks.list_endpoints(session=session, municipality_id=organisation.id):
@@ -77,7 +76,7 @@ def deliveries_list(
     """The outbox, for the operator: one tab-separated line per delivery."""
     if state is not None and state not in DELIVERY_STATES:
         fail(f"--state must be one of {', '.join(DELIVERY_STATES)}")
-    with transaction(sessions_for(Settings())) as session:
+    with transaction(sessions_for(load_settings())) as session:
         organisation = municipality_named(session, municipality) if municipality else None
         rows = delivery_store.list_deliveries(
             session=session,
@@ -117,7 +116,7 @@ def deliveries_replay(
         fail("--id takes a delivery id; --since an ISO date/datetime or a duration like 24h")
         return
     try:
-        with transaction(sessions_for(Settings())) as session:
+        with transaction(sessions_for(load_settings())) as session:
             organisation = municipality_named(session, municipality) if municipality else None
             rows = webhooks.replay(
                 session=session,

@@ -10,11 +10,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
 from overgang.cli.checklist import load_catalog
-from overgang.cli.common import fail, parse_since, sessions_for
-from overgang.config import Settings
+from overgang.cli.common import fail, load_settings, parse_since, sessions_for
 from overgang.service import audit, partners
 from overgang.storage.db import transaction, upgrade_database
 from overgang.storage.partners import find_organisation_by_sor
@@ -28,21 +26,6 @@ DEMO_HOSPITAL = {
     "name": "Psykiatrien, Afsnit S4, Aalborg",
 }
 DEMO_MUNICIPALITY = {"code": "0851", "sor": "953741000016009", "gln": "5790001348120"}
-
-
-def load_settings() -> Settings:
-    """The settings from OVERGANG_*; a bad value ends the command with one line naming it."""
-    try:
-        return Settings()
-    except ValidationError as error:
-        prefix = Settings.model_config.get("env_prefix", "")
-        fail(
-            "; ".join(
-                f"{prefix}{str(problem['loc'][0]).upper()}: "
-                + problem["msg"].removeprefix("Value error, ")
-                for problem in error.errors()
-            )
-        )
 
 
 @db_app.command("upgrade")

@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from overgang.cli.common import fail, sessions_for
-from overgang.config import Settings
+from overgang.cli.common import fail, load_settings, sessions_for
 from overgang.errors import OvergangError
 from overgang.service import partners
 from overgang.storage.db import transaction
@@ -29,7 +28,7 @@ def add_hospital(
 ) -> None:
     """Register a hospital ward that may send messages."""
     try:
-        with transaction(sessions_for(Settings())) as session:
+        with transaction(sessions_for(load_settings())) as session:
             organisation = partners.add_hospital(
                 session=session,
                 sor=sor,
@@ -55,7 +54,7 @@ def add_municipality(
 ) -> None:
     """Register a municipality that receives messages."""
     try:
-        with transaction(sessions_for(Settings())) as session:
+        with transaction(sessions_for(load_settings())) as session:
             organisation = partners.add_municipality(
                 session=session, code=code, sor=sor, gln=gln, name=name, now=datetime.now(UTC)
             )
@@ -73,7 +72,7 @@ def client_create(
 ) -> None:
     """Create an API client; prints its bearer token alone on the last line (shown only once)."""
     try:
-        with transaction(sessions_for(Settings())) as session:
+        with transaction(sessions_for(load_settings())) as session:
             client, token = partners.create_client(
                 session=session, org=org, name=name, now=datetime.now(UTC)
             )
