@@ -60,21 +60,21 @@ class Stages:
         self.sessions = session_factory(self.engine)
         self.checklists = load_checklists(default_checklist_dir())
         now = datetime.now(UTC)
+        partners.register_hospital(
+            sessions=self.sessions, now=now, sor=HOSPITAL_SOR, gln=HOSPITAL_GLN, name="S4"
+        )
+        partners.register_municipality(
+            sessions=self.sessions,
+            now=now,
+            name=None,
+            code=AALBORG_CODE,
+            sor=AALBORG_SOR,
+            gln=AALBORG_GLN,
+        )
+        self.token = partners.create_client(
+            sessions=self.sessions, org=HOSPITAL_SOR, name="EPJ", now=now
+        ).token
         with transaction(self.sessions) as session:
-            partners.add_hospital(
-                session=session, now=now, sor=HOSPITAL_SOR, gln=HOSPITAL_GLN, name="S4"
-            )
-            partners.add_municipality(
-                session=session,
-                now=now,
-                name=None,
-                code=AALBORG_CODE,
-                sor=AALBORG_SOR,
-                gln=AALBORG_GLN,
-            )
-            _, self.token = partners.create_client(
-                session=session, org=HOSPITAL_SOR, name="EPJ", now=now
-            )
             aalborg = find_organisation_by_sor(session=session, sor=AALBORG_SOR)
             assert aalborg is not None
             webhooks.register_endpoint(

@@ -7,10 +7,9 @@ from typing import NoReturn
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from overgang.config import Settings
-from overgang.storage.db import create_db_engine, session_factory
 from overgang.storage.models import Organisation
 from overgang.storage.partners import find_municipality
 
@@ -34,10 +33,6 @@ def load_settings() -> Settings:
                 for problem in error.errors()
             )
         )
-
-
-def sessions_for(settings: Settings) -> sessionmaker[Session]:
-    return session_factory(create_db_engine(settings.database_url))
 
 
 def municipality_named(session: Session, code: str) -> Organisation:

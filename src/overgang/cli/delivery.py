@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
-from overgang.cli.common import fail, load_settings, municipality_named, parse_since, sessions_for
+from overgang.cli.common import fail, load_settings, municipality_named, parse_since
 from overgang.errors import OvergangError
 from overgang.service import webhooks
+from overgang.service.database import sessions_for
 from overgang.storage import deliveries as delivery_store
 from overgang.storage.db import transaction
 

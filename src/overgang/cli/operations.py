@@ -12,26 +12,19 @@ from typing import Annotated, Any
 import typer
 
 from overgang.cli.checklist import load_catalog
-from overgang.cli.common import fail, load_settings, parse_since, sessions_for
-from overgang.service import audit, partners
-from overgang.storage.db import transaction, upgrade_database
-from overgang.storage.partners import find_organisation_by_sor
+from overgang.cli.common import fail, load_settings, parse_since
+from overgang.service import audit, database, partners
+from overgang.service.database import sessions_for
+from overgang.storage.db import transaction
 
 db_app = typer.Typer(no_args_is_help=True, help="The database.")
 audit_app = typer.Typer(no_args_is_help=True, help="The audit trail of accesses to personal data.")
-# The example stay's partners (../shared/domain/examples): a psychiatric ward and Aalborg.
-DEMO_HOSPITAL = {
-    "sor": "1144561000016002",
-    "gln": "5790001382445",
-    "name": "Psykiatrien, Afsnit S4, Aalborg",
-}
-DEMO_MUNICIPALITY = {"code": "0851", "sor": "953741000016009", "gln": "5790001348120"}
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database (OVERGANG_DATABASE_URL) to the newest schema."""
-    upgrade_database(load_settings().database_url)
+    database.upgrade(database_url=load_settings().database_url)
     typer.echo("database is at the newest schema")
 
 
@@ -103,7 +96,7 @@ def serve(
     configure_logging(settings.log_level)
     load_catalog(settings)  # refuse to start on a broken checklist file, saying which and why
     if settings.is_sqlite:
-        upgrade_database(settings.database_url)
+        database.upgrade(database_url=settings.database_url)
     # uvicorn finishes in-flight requests on SIGTERM/SIGINT, then re-raises the signal; this
     # handler turns that final signal into a normal exit (status 0) for process supervisors.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -149,21 +142,10 @@ def demo(
 ) -> None:
     """Set up the example stay's partners with fresh tokens, then serve on localhost."""
     settings = load_settings()
-    upgrade_database(settings.database_url)
-    now = datetime.now(UTC)
-    with transaction(sessions_for(settings)) as session:
-        if find_organisation_by_sor(session=session, sor=DEMO_HOSPITAL["sor"]) is None:
-            partners.add_hospital(session=session, now=now, **DEMO_HOSPITAL)
-        if find_organisation_by_sor(session=session, sor=DEMO_MUNICIPALITY["sor"]) is None:
-            partners.add_municipality(session=session, now=now, name=None, **DEMO_MUNICIPALITY)
-        _, hospital_token = partners.create_client(
-            session=session, org=DEMO_HOSPITAL["sor"], name="demo EPJ", now=now
-        )
-        _, municipality_token = partners.create_client(
-            session=session, org=DEMO_MUNICIPALITY["code"], name="demo case system", now=now
-        )
+    database.upgrade(database_url=settings.database_url)
+    tokens = partners.setup_demo_partners(sessions=sessions_for(settings), now=datetime.now(UTC))
     tokens_file.write_text(
-        f"HOSPITAL_TOKEN={hospital_token}\nAALBORG_TOKEN={municipality_token}\n"
+        f"HOSPITAL_TOKEN={tokens.hospital}\nAALBORG_TOKEN={tokens.municipality}\n"
         f"OVERGANG=http://127.0.0.1:{port}\n"
     )
     tokens_file.chmod(0o600)
