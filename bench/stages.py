@@ -43,7 +43,6 @@ from overgang.service.caller import Caller, CallerCache, authenticate, authentic
 from overgang.service.process import process_message
 from overgang.service.push import deliver_due
 from overgang.storage.db import create_db_engine, session_factory, transaction, upgrade_database
-from overgang.storage.partners import find_organisation_by_sor
 
 FHIR_JSON = "application/fhir+json"
 # Not the benchmark's database, so that both can run at once.
@@ -74,16 +73,13 @@ class Stages:
         self.token = partners.create_client(
             sessions=self.sessions, org=HOSPITAL_SOR, name="EPJ", now=now
         ).token
-        with transaction(self.sessions) as session:
-            aalborg = find_organisation_by_sor(session=session, sor=AALBORG_SOR)
-            assert aalborg is not None
-            webhooks.register_endpoint(
-                session=session,
-                municipality=aalborg,
-                url=webhook_url,
-                settings=self.settings,
-                now=now,
-            )
+        webhooks.register_endpoint(
+            sessions=self.sessions,
+            municipality=AALBORG_CODE,
+            url=webhook_url,
+            settings=self.settings,
+            now=now,
+        )
         self.callers = CallerCache(ttl_seconds=self.settings.token_cache_seconds)
         self.caller = self.authenticate()
         self.statements: Counter[str] = Counter()

@@ -17,7 +17,6 @@ from overgang.config import Settings
 from overgang.service import partners, webhooks
 from overgang.storage.db import create_db_engine, session_factory, transaction, upgrade_database
 from overgang.storage.models import Delivery
-from overgang.storage.partners import find_municipality
 from tests.conftest import drop_test_database
 from tests.faults.processes import Processes
 from tests.messages import AALBORG_GLN, AALBORG_SOR, HOSPITAL_GLN, HOSPITAL_SOR
@@ -86,12 +85,9 @@ def deploy(database_url: str, *, webhook_url: str) -> Deployment:
     )
     hospital = partners.create_client(sessions=sessions, org=HOSPITAL_SOR, name="EPJ", now=now)
     aalborg = partners.create_client(sessions=sessions, org="0851", name="EOJ", now=now)
-    with transaction(sessions) as session:
-        municipality = find_municipality(session=session, code="0851")
-        assert municipality is not None
-        _, secret = webhooks.register_endpoint(
-            session=session, municipality=municipality, url=webhook_url, settings=settings, now=now
-        )
+    _, secret = webhooks.register_endpoint(
+        sessions=sessions, municipality="0851", url=webhook_url, settings=settings, now=now
+    )
     engine.dispose()
     env = {
         **os.environ,

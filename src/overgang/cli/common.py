@@ -7,11 +7,8 @@ from typing import NoReturn
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 
 from overgang.config import Settings
-from overgang.storage.models import Organisation
-from overgang.storage.partners import find_municipality
 
 
 def fail(message: str) -> NoReturn:
@@ -33,13 +30,6 @@ def load_settings() -> Settings:
                 for problem in error.errors()
             )
         )
-
-
-def municipality_named(session: Session, code: str) -> Organisation:
-    found = find_municipality(session=session, code=code.zfill(4))
-    if found is None:
-        fail(f"municipality {code} is not registered")
-    return found
 
 
 def parse_since(value: str) -> datetime:
