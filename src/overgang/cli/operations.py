@@ -15,7 +15,6 @@ from overgang.cli.checklist import load_catalog
 from overgang.cli.common import fail, load_settings, parse_since
 from overgang.service import audit, database, partners
 from overgang.service.database import sessions_for
-from overgang.storage.db import transaction
 
 db_app = typer.Typer(no_args_is_help=True, help="The database.")
 audit_app = typer.Typer(no_args_is_help=True, help="The audit trail of accesses to personal data.")
@@ -43,8 +42,7 @@ def audit_list(
     except ValueError:
         fail("--since takes an ISO date/datetime or a duration like 24h or 7d")
         return
-    with transaction(sessions_for(load_settings())) as session:
-        lines = audit.list_trail(session=session, since=start, limit=limit)
+    lines = audit.list_trail(sessions=sessions_for(load_settings()), since=start, limit=limit)
     typer.echo(
         "at\taction\tresource\tclient\torganisation\tclient_address\toutcome\tepisodes\trequest_id"
     )
