@@ -43,7 +43,6 @@ from overgang.service.audit import AuditContext
 from overgang.service.caller import Caller, CallerCache, authenticate, authenticate_cached
 from overgang.service.process import process_message
 from overgang.storage.db import create_db_engine, session_factory, transaction, upgrade_database
-from overgang.storage.partners import find_organisation_by_sor
 
 FHIR_JSON = "application/fhir+json"
 # Not the benchmark's database, so that both can run at once.
@@ -60,30 +59,27 @@ class Stages:
         self.sessions = session_factory(self.engine)
         self.checklists = load_checklists(default_checklist_dir())
         now = datetime.now(UTC)
-        with transaction(self.sessions) as session:
-            partners.add_hospital(
-                session=session, now=now, sor=HOSPITAL_SOR, gln=HOSPITAL_GLN, name="S4"
-            )
-            partners.add_municipality(
-                session=session,
-                now=now,
-                name=None,
-                code=AALBORG_CODE,
-                sor=AALBORG_SOR,
-                gln=AALBORG_GLN,
-            )
-            _, self.token = partners.create_client(
-                session=session, org=HOSPITAL_SOR, name="EPJ", now=now
-            )
-            aalborg = find_organisation_by_sor(session=session, sor=AALBORG_SOR)
-            assert aalborg is not None
-            webhooks.register_endpoint(
-                session=session,
-                municipality=aalborg,
-                url=webhook_url,
-                settings=self.settings,
-                now=now,
-            )
+        partners.register_hospital(
+            sessions=self.sessions, now=now, sor=HOSPITAL_SOR, gln=HOSPITAL_GLN, name="S4"
+        )
+        partners.register_municipality(
+            sessions=self.sessions,
+            now=now,
+            name=None,
+            code=AALBORG_CODE,
+            sor=AALBORG_SOR,
+            gln=AALBORG_GLN,
+        )
+        self.token = partners.create_client(
+            sessions=self.sessions, org=HOSPITAL_SOR, name="EPJ", now=now
+        ).token
+        webhooks.register_endpoint(
+            sessions=self.sessions,
+            municipality=AALBORG_CODE,
+            url=webhook_url,
+            settings=self.settings,
+            now=now,
+        )
         self.callers = CallerCache(ttl_seconds=self.settings.token_cache_seconds)
         self.caller = self.authenticate()
         self.statements: Counter[str] = Counter()

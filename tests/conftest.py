@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from overgang.api.app import create_app
 from overgang.config import Settings
 from overgang.service import partners
-from overgang.storage.db import create_db_engine, session_factory, transaction, upgrade_database
+from overgang.storage.db import create_db_engine, session_factory, upgrade_database
 from overgang.storage.models import Base
 from tests.messages import (
     AALBORG_GLN,
@@ -117,30 +117,30 @@ def tokens(database_url: str) -> Partners:
     """The example stay's hospital and Aalborg, MedCom's test sender, and Copenhagen, with tokens."""
     now = datetime.now(UTC)
     engine = create_db_engine(database_url)
-    with transaction(session_factory(engine)) as session:
-        partners.add_hospital(
-            session=session, sor=HOSPITAL_SOR, gln=HOSPITAL_GLN, name="Psyk S4", now=now
-        )
-        partners.add_hospital(
-            session=session, sor=MEDCOM_SENDER_SOR, gln=MEDCOM_SENDER_GLN, name="Herlev", now=now
-        )
-        partners.add_municipality(
-            session=session, code="851", sor=AALBORG_SOR, gln=AALBORG_GLN, name=None, now=now
-        )
-        partners.add_municipality(
-            session=session, code="0101", sor=COPENHAGEN_SOR, gln=COPENHAGEN_GLN, name=None, now=now
-        )
-        result = Partners(
-            **{
-                name: partners.create_client(session=session, org=org, name=name, now=now)[1]
-                for name, org in (
-                    ("hospital", HOSPITAL_SOR),
-                    ("medcom_hospital", MEDCOM_SENDER_SOR),
-                    ("aalborg", "0851"),
-                    ("copenhagen", "0101"),
-                )
-            }
-        )
+    sessions = session_factory(engine)
+    partners.register_hospital(
+        sessions=sessions, sor=HOSPITAL_SOR, gln=HOSPITAL_GLN, name="Psyk S4", now=now
+    )
+    partners.register_hospital(
+        sessions=sessions, sor=MEDCOM_SENDER_SOR, gln=MEDCOM_SENDER_GLN, name="Herlev", now=now
+    )
+    partners.register_municipality(
+        sessions=sessions, code="851", sor=AALBORG_SOR, gln=AALBORG_GLN, name=None, now=now
+    )
+    partners.register_municipality(
+        sessions=sessions, code="0101", sor=COPENHAGEN_SOR, gln=COPENHAGEN_GLN, name=None, now=now
+    )
+    result = Partners(
+        **{
+            name: partners.create_client(sessions=sessions, org=org, name=name, now=now).token
+            for name, org in (
+                ("hospital", HOSPITAL_SOR),
+                ("medcom_hospital", MEDCOM_SENDER_SOR),
+                ("aalborg", "0851"),
+                ("copenhagen", "0101"),
+            )
+        }
+    )
     engine.dispose()
     return result
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import update
 
 from overgang.service import partners
-from overgang.storage.db import create_db_engine, session_factory, transaction
+from overgang.storage.db import create_db_engine, session_factory
 from overgang.storage.models import Organisation
 from tests.api.test_medcom_examples import (
     AN_STIN,
@@ -256,8 +256,8 @@ def register_hospital(database_url: str, *, sor: str) -> str:
     """A hospital with a token that has sent nothing about the episode."""
     now = datetime.now(UTC)
     engine = create_db_engine(database_url)
-    with transaction(session_factory(engine)) as session:
-        partners.add_hospital(session=session, sor=sor, gln=None, name="Another ward", now=now)
-        _, token = partners.create_client(session=session, org=sor, name="another", now=now)
+    sessions = session_factory(engine)
+    partners.register_hospital(sessions=sessions, sor=sor, gln=None, name="Another ward", now=now)
+    token = partners.create_client(sessions=sessions, org=sor, name="another", now=now).token
     engine.dispose()
     return token

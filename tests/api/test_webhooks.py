@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from standardwebhooks import Webhook
+from typer.testing import CliRunner
 
+from overgang.cli import app as cli
 from overgang.config import Settings
 from overgang.delivery.outbox import deliver_due, flag_unacknowledged
 from overgang.delivery.sender import make_client
@@ -139,6 +141,42 @@ def test_a_failing_receiver_gets_retries_then_the_message_is_dead_and_can_be_rep
     assert len({r.headers["webhook-id"] for r in requests}) == 1  # the same id on every retry
     assert [a.status_code for a in pusher.attempts()] == [500, 503, 500, 200]
     assert api.inbox().json()["items"][0]["status"] == "delivered"
+
+
+def test_the_operator_lists_dead_deliveries_and_replays_a_municipality_s_dead_ones(
+    api: Api, pusher: Pusher, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OVERGANG_DATABASE_URL", database_url)
+    with loopback_receiver(lambda _: (500, {})) as receiver:
+        register(api, receiver.url)
+        api.send(example("01-admission-STIN.json"))
+        for seconds in (0, 13, 25):
+            pusher.later(seconds)
+            pusher.round()
+    [dead] = pusher.deliveries()
+    runner = CliRunner()
+
+    listed = runner.invoke(cli, ["deliveries", "list", "--state", "dead", "--municipality", "851"])
+    replayed = runner.invoke(cli, ["deliveries", "replay", "--municipality", "0851"])
+    unknown = runner.invoke(cli, ["deliveries", "replay", "--municipality", "461"])
+
+    assert listed.exit_code == 0, listed.output
+    header, line = listed.output.splitlines()
+    assert header == "id\tstate\tattempts\tnext_attempt_at\tlast_error\tinbox_message"
+    assert line.split("\t") == [
+        str(dead.id),
+        "dead",
+        "3",
+        dead.next_attempt_at.isoformat(),
+        "HTTP 500",
+        str(dead.inbox_message_id),
+    ]
+    assert (replayed.exit_code, replayed.output) == (0, "1 deliveries queued again\n")
+    assert pusher.deliveries()[0].state == "pending"
+    assert (unknown.exit_code, unknown.output) == (
+        1,
+        "error: municipality 461 is not registered\n",
+    )
 
 
 def test_retry_after_from_the_receiver_sets_the_next_attempt(api: Api, pusher: Pusher) -> None:

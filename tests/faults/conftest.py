@@ -17,7 +17,6 @@ from overgang.config import Settings
 from overgang.service import partners, webhooks
 from overgang.storage.db import create_db_engine, session_factory, transaction, upgrade_database
 from overgang.storage.models import Delivery
-from overgang.storage.partners import find_municipality
 from tests.conftest import drop_test_database
 from tests.faults.processes import Processes
 from tests.messages import AALBORG_GLN, AALBORG_SOR, HOSPITAL_GLN, HOSPITAL_SOR
@@ -77,20 +76,18 @@ def deploy(database_url: str, *, webhook_url: str) -> Deployment:
     settings = Settings(database_url=database_url, allow_insecure_webhooks=True)
     now = datetime.now(UTC)
     engine = create_db_engine(database_url)
-    with transaction(session_factory(engine)) as session:
-        partners.add_hospital(
-            session=session, sor=HOSPITAL_SOR, gln=HOSPITAL_GLN, name="Psyk S4", now=now
-        )
-        partners.add_municipality(
-            session=session, code="851", sor=AALBORG_SOR, gln=AALBORG_GLN, name=None, now=now
-        )
-        _, hospital = partners.create_client(session=session, org=HOSPITAL_SOR, name="EPJ", now=now)
-        _, aalborg = partners.create_client(session=session, org="0851", name="EOJ", now=now)
-        municipality = find_municipality(session=session, code="0851")
-        assert municipality is not None
-        _, secret = webhooks.register_endpoint(
-            session=session, municipality=municipality, url=webhook_url, settings=settings, now=now
-        )
+    sessions = session_factory(engine)
+    partners.register_hospital(
+        sessions=sessions, sor=HOSPITAL_SOR, gln=HOSPITAL_GLN, name="Psyk S4", now=now
+    )
+    partners.register_municipality(
+        sessions=sessions, code="851", sor=AALBORG_SOR, gln=AALBORG_GLN, name=None, now=now
+    )
+    hospital = partners.create_client(sessions=sessions, org=HOSPITAL_SOR, name="EPJ", now=now)
+    aalborg = partners.create_client(sessions=sessions, org="0851", name="EOJ", now=now)
+    _, secret = webhooks.register_endpoint(
+        sessions=sessions, municipality="0851", url=webhook_url, settings=settings, now=now
+    )
     engine.dispose()
     env = {
         **os.environ,
@@ -102,7 +99,7 @@ def deploy(database_url: str, *, webhook_url: str) -> Deployment:
         "OVERGANG_WORKER_POLL_SECONDS": "0.05",
         "OVERGANG_LOG_LEVEL": "WARNING",
     }
-    return Deployment(database_url, hospital, aalborg, secret, env)
+    return Deployment(database_url, hospital.token, aalborg.token, secret, env)
 
 
 def let_leases_run_out(database_url: str, *, taken_before: datetime) -> int:

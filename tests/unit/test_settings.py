@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+from typer.testing import CliRunner
 
+from overgang.cli import app as cli
 from overgang.config import Settings
 
 
@@ -62,3 +64,27 @@ def test_a_database_url_that_does_not_parse_is_refused_without_repeating_it() ->
 
     assert field == "database_url"
     assert "s3cret" not in reason
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["org", "add-hospital", "--sor", "1144561000016002", "--name", "Psyk S4"],
+        ["client", "create", "--org", "0851", "--name", "EOJ"],
+        ["webhook", "list", "--municipality", "0851"],
+        ["deliveries", "list"],
+        ["audit", "list"],
+        ["checklist", "show"],
+    ],
+)
+def test_every_command_refuses_a_bad_setting_in_one_line(
+    command: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OVERGANG_LOG_LEVEL", "loud")
+
+    result = CliRunner().invoke(cli, command)
+
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: OVERGANG_LOG_LEVEL: must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL\n"
+    )

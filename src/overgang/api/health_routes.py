@@ -7,11 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from overgang.metrics import render
-from overgang.storage.db import is_migrated
+from overgang.service.database import database_state
 
 router = APIRouter(tags=["Operations"])
 
@@ -43,16 +41,9 @@ def healthz() -> dict[str, str]:
 )
 def readyz(request: Request) -> Any:
     """The database is reachable and at the newest schema; this process's sender, if any, runs."""
-    database = _database_state(request.app.state.engine)
+    database = database_state(engine=request.app.state.engine)
     worker = getattr(request.app.state, "worker", None)  # set when this process sends
     sender = "not run" if worker is None else "ok" if worker.is_running() else "stopped"
     ready = database == "ok" and sender != "stopped"
     body = {"status": "ok" if ready else "unavailable", "database": database, "sender": sender}
     return body if ready else JSONResponse(body, status_code=503)
-
-
-def _database_state(engine: Engine) -> str:
-    try:
-        return "ok" if is_migrated(engine) else "not migrated"
-    except SQLAlchemyError:
-        return "unreachable"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -12,7 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from overgang.api.deps import AuditDep, CallerDep, SessionsDep, SettingsDep
 from overgang.api.errors import problem_responses
 from overgang.service import webhooks
-from overgang.storage.models import Delivery, WebhookEndpoint
 
 router = APIRouter(prefix="/api/v1", tags=["Webhooks (push delivery)"])
 
@@ -49,32 +49,6 @@ class DeliveryOut(BaseModel):
     last_error: str | None
 
 
-def _endpoint(endpoint: WebhookEndpoint) -> dict[str, Any]:
-    return {
-        "id": endpoint.id,
-        "url": endpoint.url,
-        "active": endpoint.active,
-        "health": endpoint.health,
-        "consecutive_failures": endpoint.consecutive_failures,
-        "disabled_reason": endpoint.disabled_reason,
-        "created_at": endpoint.created_at,
-    }
-
-
-def _delivery(row: Delivery) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "inbox_message_id": row.inbox_message_id,
-        "endpoint_id": row.endpoint_id,
-        "sequence": row.sequence,
-        "state": row.state,
-        "attempts": row.attempts,
-        "next_attempt_at": row.next_attempt_at,
-        "delivered_at": row.delivered_at,
-        "last_error": row.last_error,
-    }
-
-
 @router.post(
     "/webhooks",
     status_code=201,
@@ -88,14 +62,14 @@ def register_webhook(
     created, secret = webhooks.register_for_caller(
         sessions=sessions, caller=caller, url=endpoint.url, settings=settings, now=datetime.now(UTC)
     )
-    return {**_endpoint(created), "secret": secret}
+    return {**asdict(created), "secret": secret}
 
 
 @router.get("/webhooks", response_model=list[EndpointOut], responses=problem_responses(401, 403))
 def list_webhooks(caller: CallerDep, sessions: SessionsDep) -> Any:
     """The calling municipality's endpoints and their health (secrets are never shown again)."""
     found = webhooks.endpoints_of_caller(sessions=sessions, caller=caller)
-    return [_endpoint(endpoint) for endpoint in found]
+    return [asdict(endpoint) for endpoint in found]
 
 
 @router.delete(
@@ -108,7 +82,7 @@ def deactivate_webhook(endpoint_id: uuid.UUID, caller: CallerDep, sessions: Sess
     endpoint = webhooks.deactivate_for_caller(
         sessions=sessions, caller=caller, endpoint_id=endpoint_id, now=datetime.now(UTC)
     )
-    return _endpoint(endpoint)
+    return asdict(endpoint)
 
 
 @router.get(
@@ -128,7 +102,7 @@ def list_deliveries(
     rows = webhooks.deliveries_of_caller(
         sessions=sessions, caller=caller, state=state, limit=limit, audit=audit
     )
-    return [_delivery(row) for row in rows]
+    return [asdict(row) for row in rows]
 
 
 @router.post(
@@ -147,4 +121,4 @@ def replay_delivery(
         audit=audit,
         now=datetime.now(UTC),
     )
-    return _delivery(row)
+    return asdict(row)

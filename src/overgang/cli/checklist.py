@@ -16,7 +16,7 @@ from overgang.checklist import (
     load_checklists,
     read_checklist_file,
 )
-from overgang.cli.common import fail
+from overgang.cli.common import fail, load_settings
 from overgang.config import Settings
 
 checklist_app = typer.Typer(no_args_is_help=True, help="The agreed transition checklist.")
@@ -45,7 +45,7 @@ def checklist_show(
     ] = None,
 ) -> None:
     """Print the active checklist items as a table (OVERGANG_CHECKLIST_DIR or the defaults)."""
-    catalog = load_catalog(Settings())
+    catalog = load_catalog(load_settings())
     definitions = [catalog.for_pathway(pathway)] if pathway else list(catalog.active())
     for definition in definitions:
         typer.echo(format_table(definition))

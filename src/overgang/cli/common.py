@@ -6,12 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import NoReturn
 
 import typer
-from sqlalchemy.orm import Session, sessionmaker
+from pydantic import ValidationError
 
 from overgang.config import Settings
-from overgang.storage.db import create_db_engine, session_factory
-from overgang.storage.models import Organisation
-from overgang.storage.partners import find_municipality
 
 
 def fail(message: str) -> NoReturn:
@@ -20,15 +17,19 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(code=1)
 
 
-def sessions_for(settings: Settings) -> sessionmaker[Session]:
-    return session_factory(create_db_engine(settings.database_url))
-
-
-def municipality_named(session: Session, code: str) -> Organisation:
-    found = find_municipality(session=session, code=code.zfill(4))
-    if found is None:
-        fail(f"municipality {code} is not registered")
-    return found
+def load_settings() -> Settings:
+    """The settings from OVERGANG_*; a bad value ends the command with one line naming it."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        prefix = Settings.model_config.get("env_prefix", "")
+        fail(
+            "; ".join(
+                f"{prefix}{str(problem['loc'][0]).upper()}: "
+                + problem["msg"].removeprefix("Value error, ")
+                for problem in error.errors()
+            )
+        )
 
 
 def parse_since(value: str) -> datetime:

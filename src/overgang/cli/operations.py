@@ -10,45 +10,20 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
 from overgang.cli.checklist import load_catalog
-from overgang.cli.common import fail, parse_since, sessions_for
-from overgang.config import Settings
-from overgang.service import audit, partners
-from overgang.storage.db import transaction, upgrade_database
-from overgang.storage.partners import find_organisation_by_sor
+from overgang.cli.common import fail, load_settings, parse_since
+from overgang.service import audit, database, partners
+from overgang.service.database import sessions_for
 
 db_app = typer.Typer(no_args_is_help=True, help="The database.")
 audit_app = typer.Typer(no_args_is_help=True, help="The audit trail of accesses to personal data.")
-# The example stay's partners (../shared/domain/examples): a psychiatric ward and Aalborg.
-DEMO_HOSPITAL = {
-    "sor": "1144561000016002",
-    "gln": "5790001382445",
-    "name": "Psykiatrien, Afsnit S4, Aalborg",
-}
-DEMO_MUNICIPALITY = {"code": "0851", "sor": "953741000016009", "gln": "5790001348120"}
-
-
-def load_settings() -> Settings:
-    """The settings from OVERGANG_*; a bad value ends the command with one line naming it."""
-    try:
-        return Settings()
-    except ValidationError as error:
-        prefix = Settings.model_config.get("env_prefix", "")
-        fail(
-            "; ".join(
-                f"{prefix}{str(problem['loc'][0]).upper()}: "
-                + problem["msg"].removeprefix("Value error, ")
-                for problem in error.errors()
-            )
-        )
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database (OVERGANG_DATABASE_URL) to the newest schema."""
-    upgrade_database(load_settings().database_url)
+    database.upgrade(database_url=load_settings().database_url)
     typer.echo("database is at the newest schema")
 
 
@@ -67,8 +42,7 @@ def audit_list(
     except ValueError:
         fail("--since takes an ISO date/datetime or a duration like 24h or 7d")
         return
-    with transaction(sessions_for(load_settings())) as session:
-        lines = audit.list_trail(session=session, since=start, limit=limit)
+    lines = audit.list_trail(sessions=sessions_for(load_settings()), since=start, limit=limit)
     typer.echo(
         "at\taction\tresource\tclient\torganisation\tclient_address\toutcome\tepisodes\trequest_id"
     )
@@ -120,7 +94,7 @@ def serve(
     configure_logging(settings.log_level)
     load_catalog(settings)  # refuse to start on a broken checklist file, saying which and why
     if settings.is_sqlite:
-        upgrade_database(settings.database_url)
+        database.upgrade(database_url=settings.database_url)
     # uvicorn finishes in-flight requests on SIGTERM/SIGINT, then re-raises the signal; this
     # handler turns that final signal into a normal exit (status 0) for process supervisors.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -166,21 +140,10 @@ def demo(
 ) -> None:
     """Set up the example stay's partners with fresh tokens, then serve on localhost."""
     settings = load_settings()
-    upgrade_database(settings.database_url)
-    now = datetime.now(UTC)
-    with transaction(sessions_for(settings)) as session:
-        if find_organisation_by_sor(session=session, sor=DEMO_HOSPITAL["sor"]) is None:
-            partners.add_hospital(session=session, now=now, **DEMO_HOSPITAL)
-        if find_organisation_by_sor(session=session, sor=DEMO_MUNICIPALITY["sor"]) is None:
-            partners.add_municipality(session=session, now=now, name=None, **DEMO_MUNICIPALITY)
-        _, hospital_token = partners.create_client(
-            session=session, org=DEMO_HOSPITAL["sor"], name="demo EPJ", now=now
-        )
-        _, municipality_token = partners.create_client(
-            session=session, org=DEMO_MUNICIPALITY["code"], name="demo case system", now=now
-        )
+    database.upgrade(database_url=settings.database_url)
+    tokens = partners.setup_demo_partners(sessions=sessions_for(settings), now=datetime.now(UTC))
     tokens_file.write_text(
-        f"HOSPITAL_TOKEN={hospital_token}\nAALBORG_TOKEN={municipality_token}\n"
+        f"HOSPITAL_TOKEN={tokens.hospital}\nAALBORG_TOKEN={tokens.municipality}\n"
         f"OVERGANG=http://127.0.0.1:{port}\n"
     )
     tokens_file.chmod(0o600)

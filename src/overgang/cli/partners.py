@@ -7,11 +7,10 @@ from typing import Annotated
 
 import typer
 
-from overgang.cli.common import fail, sessions_for
-from overgang.config import Settings
+from overgang.cli.common import fail, load_settings
 from overgang.errors import OvergangError
 from overgang.service import partners
-from overgang.storage.db import transaction
+from overgang.service.database import sessions_for
 
 org_app = typer.Typer(no_args_is_help=True, help="Partner organisations.")
 client_app = typer.Typer(no_args_is_help=True, help="API clients and their tokens.")
@@ -29,21 +28,18 @@ def add_hospital(
 ) -> None:
     """Register a hospital ward that may send messages."""
     try:
-        with transaction(sessions_for(Settings())) as session:
-            organisation = partners.add_hospital(
-                session=session,
-                sor=sor,
-                name=name,
-                gln=gln,
-                region=region,
-                now=datetime.now(UTC),
-            )
-            owner = f"region {organisation.region}" if organisation.region else "itself"
-            typer.echo(
-                f"hospital {organisation.sor} registered: {organisation.id} (owner: {owner})"
-            )
+        hospital = partners.register_hospital(
+            sessions=sessions_for(load_settings()),
+            sor=sor,
+            name=name,
+            gln=gln,
+            region=region,
+            now=datetime.now(UTC),
+        )
     except OvergangError as error:
         fail(error.detail)
+    owner = f"region {hospital.region}" if hospital.region else "itself"
+    typer.echo(f"hospital {hospital.sor} registered: {hospital.id} (owner: {owner})")
 
 
 @org_app.command("add-municipality")
@@ -55,15 +51,17 @@ def add_municipality(
 ) -> None:
     """Register a municipality that receives messages."""
     try:
-        with transaction(sessions_for(Settings())) as session:
-            organisation = partners.add_municipality(
-                session=session, code=code, sor=sor, gln=gln, name=name, now=datetime.now(UTC)
-            )
-            typer.echo(
-                f"municipality {organisation.municipality_code} registered: {organisation.id}"
-            )
+        municipality = partners.register_municipality(
+            sessions=sessions_for(load_settings()),
+            code=code,
+            sor=sor,
+            gln=gln,
+            name=name,
+            now=datetime.now(UTC),
+        )
     except OvergangError as error:
         fail(error.detail)
+    typer.echo(f"municipality {municipality.municipality_code} registered: {municipality.id}")
 
 
 @client_app.command("create")
@@ -73,11 +71,10 @@ def client_create(
 ) -> None:
     """Create an API client; prints its bearer token alone on the last line (shown only once)."""
     try:
-        with transaction(sessions_for(Settings())) as session:
-            client, token = partners.create_client(
-                session=session, org=org, name=name, now=datetime.now(UTC)
-            )
-            typer.echo(f"client {client.id} created; its token follows and is not shown again:")
-            typer.echo(token)
+        client = partners.create_client(
+            sessions=sessions_for(load_settings()), org=org, name=name, now=datetime.now(UTC)
+        )
     except OvergangError as error:
         fail(error.detail)
+    typer.echo(f"client {client.id} created; its token follows and is not shown again:")
+    typer.echo(client.token)

@@ -193,23 +193,26 @@ class AuditLine:
     request_id: str
 
 
-def list_trail(*, session: Session, since: datetime, limit: int) -> list[AuditLine]:
+def list_trail(*, sessions: sessionmaker[Session], since: datetime, limit: int) -> list[AuditLine]:
     """The audit rows since a point in time, oldest first."""
-    rows = audit_store.list_audit_events(session=session, since=since, limit=limit)
-    episode_ids = {uuid.UUID(i) for row in rows for i in row.event.episode_ids}
-    keys = inbox_store.episodes_with_keys(session=session, episode_ids=episode_ids)
-    return [
-        AuditLine(
-            at=row.event.at,
-            action=row.event.action,
-            resource=f"{row.event.resource_type}:{row.event.resource_id or '-'}",
-            client=row.client_name or "-",
-            # A municipality is known by its code, a hospital by its SOR.
-            organisation=row.municipality_code or row.sor or "-",
-            client_address=row.event.client_address or "-",
-            outcome=row.event.outcome,
-            episodes=[keys[uuid.UUID(i)][1] for i in row.event.episode_ids if uuid.UUID(i) in keys],
-            request_id=row.event.request_id or "-",
-        )
-        for row in rows
-    ]
+    with transaction(sessions) as session:
+        rows = audit_store.list_audit_events(session=session, since=since, limit=limit)
+        episode_ids = {uuid.UUID(i) for row in rows for i in row.event.episode_ids}
+        keys = inbox_store.episodes_with_keys(session=session, episode_ids=episode_ids)
+        return [
+            AuditLine(
+                at=row.event.at,
+                action=row.event.action,
+                resource=f"{row.event.resource_type}:{row.event.resource_id or '-'}",
+                client=row.client_name or "-",
+                # A municipality is known by its code, a hospital by its SOR.
+                organisation=row.municipality_code or row.sor or "-",
+                client_address=row.event.client_address or "-",
+                outcome=row.event.outcome,
+                episodes=[
+                    keys[uuid.UUID(i)][1] for i in row.event.episode_ids if uuid.UUID(i) in keys
+                ],
+                request_id=row.event.request_id or "-",
+            )
+            for row in rows
+        ]

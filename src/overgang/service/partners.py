@@ -1,10 +1,13 @@
-"""Registering partner organisations and their API clients (the operator's CLI)."""
+"""Registering partner organisations and their API clients (the operator's CLI), each in a
+transaction of its own."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.domain import identifiers
 from overgang.domain.ownership import UnknownRegion, normalise_region
@@ -12,7 +15,106 @@ from overgang.errors import Conflict, NotFound, Unprocessable
 from overgang.reference import municipalities
 from overgang.service.caller import hash_token, new_token
 from overgang.storage import partners
+from overgang.storage.db import transaction
 from overgang.storage.models import ApiClient, Organisation
+
+# The example stay's partners (../shared/domain/examples): a psychiatric ward and Aalborg.
+DEMO_HOSPITAL = {
+    "sor": "1144561000016002",
+    "gln": "5790001382445",
+    "name": "Psykiatrien, Afsnit S4, Aalborg",
+}
+DEMO_MUNICIPALITY = {"code": "0851", "sor": "953741000016009", "gln": "5790001348120"}
+
+
+@dataclass(frozen=True)
+class Partner:
+    """A registered organisation, as the operator is told about it."""
+
+    id: uuid.UUID
+    sor: str
+    region: str | None
+    municipality_code: str | None
+
+    @classmethod
+    def of(cls, organisation: Organisation) -> Partner:
+        return cls(
+            id=organisation.id,
+            sor=organisation.sor,
+            region=organisation.region,
+            municipality_code=organisation.municipality_code,
+        )
+
+
+@dataclass(frozen=True)
+class NewClient:
+    """A new API client and its bearer token (shown once; only its hash is stored)."""
+
+    id: uuid.UUID
+    token: str
+
+
+@dataclass(frozen=True)
+class DemoTokens:
+    hospital: str
+    municipality: str
+
+
+def register_hospital(
+    *,
+    sessions: sessionmaker[Session],
+    sor: str,
+    name: str,
+    gln: str | None,
+    now: datetime,
+    region: str | None = None,
+) -> Partner:
+    """A hospital ward that may send; with a region, the region owns its episodes (profile §7)."""
+    with transaction(sessions) as session:
+        return Partner.of(
+            _add_hospital(session=session, sor=sor, name=name, gln=gln, now=now, region=region)
+        )
+
+
+def register_municipality(
+    *,
+    sessions: sessionmaker[Session],
+    code: str,
+    sor: str,
+    gln: str,
+    name: str | None,
+    now: datetime,
+) -> Partner:
+    """A municipality that receives messages; its name defaults to '<name> Kommune'."""
+    with transaction(sessions) as session:
+        return Partner.of(
+            _add_municipality(session=session, code=code, sor=sor, gln=gln, name=name, now=now)
+        )
+
+
+def create_client(
+    *, sessions: sessionmaker[Session], org: str, name: str, now: datetime
+) -> NewClient:
+    """A new client for the organisation named by SOR or municipality code, and its token."""
+    with transaction(sessions) as session:
+        client, token = _add_client(session=session, org=org, name=name, now=now)
+        return NewClient(id=client.id, token=token)
+
+
+def setup_demo_partners(*, sessions: sessionmaker[Session], now: datetime) -> DemoTokens:
+    """The example stay's ward and Aalborg (registered once), each with a fresh client."""
+    with transaction(sessions) as session:
+        if partners.find_organisation_by_sor(session=session, sor=DEMO_HOSPITAL["sor"]) is None:
+            _add_hospital(session=session, now=now, **DEMO_HOSPITAL)
+        if partners.find_organisation_by_sor(session=session, sor=DEMO_MUNICIPALITY["sor"]) is None:
+            _add_municipality(session=session, now=now, name=None, **DEMO_MUNICIPALITY)
+        _, hospital = _add_client(
+            session=session, org=DEMO_HOSPITAL["sor"], name="demo EPJ", now=now
+        )
+        _, municipality = _add_client(
+            session=session, org=DEMO_MUNICIPALITY["code"], name="demo case system", now=now
+        )
+    return DemoTokens(hospital=hospital, municipality=municipality)
 
 
 def _check_unique(*, session: Session, sor: str, gln: str | None) -> None:
@@ -29,7 +131,7 @@ def _check_sor_gln(sor: str, gln: str | None) -> None:
         raise Unprocessable("GLN must be 13 digits with a valid check digit")
 
 
-def add_hospital(
+def _add_hospital(
     *,
     session: Session,
     sor: str,
@@ -38,7 +140,6 @@ def add_hospital(
     now: datetime,
     region: str | None = None,
 ) -> Organisation:
-    """A hospital ward; with a region, the region owns its episodes (profile §7)."""
     _check_sor_gln(sor, gln)
     try:
         region = normalise_region(region) if region is not None else None
@@ -53,7 +154,7 @@ def add_hospital(
     return organisation
 
 
-def add_municipality(
+def _add_municipality(
     *, session: Session, code: str, sor: str, gln: str, name: str | None, now: datetime
 ) -> Organisation:
     try:
@@ -80,11 +181,7 @@ def add_municipality(
     return organisation
 
 
-def create_client(*, session: Session, org: str, name: str, now: datetime) -> tuple[ApiClient, str]:
-    """A new client for the organisation named by SOR or municipality code, and its token.
-
-    The token is returned once; only its hash is stored.
-    """
+def _add_client(*, session: Session, org: str, name: str, now: datetime) -> tuple[ApiClient, str]:
     organisation = partners.find_organisation_by_sor(session=session, sor=org)
     if organisation is None and len(org) <= 4 and org.isdigit():
         organisation = partners.find_municipality(session=session, code=org.zfill(4))
