@@ -89,6 +89,8 @@ class ReceivedMessage(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     response_code: Mapped[str] = mapped_column(String(16))
     response_issues: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+    # Retention (domain.retention): the body is emptied once no inbox message needs it.
+    payload_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Episode(Base):
@@ -103,7 +105,7 @@ class Episode(Base):
     municipality_organisation_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organisations.id"), index=True
     )
-    cpr: Mapped[str] = mapped_column(String(10), index=True)
+    cpr: Mapped[str | None] = mapped_column(String(10), index=True)  # None once pseudonymised
     state: Mapped[str] = mapped_column(String(24))
     encounter_class: Mapped[str | None] = mapped_column(String(8))
     admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -118,6 +120,10 @@ class Episode(Base):
     readiness_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Retention: a closed episode loses its CPR number, content and identifiers; the keyed hash
+    # of the CPR number (domain.retention.citizen_key) still links one citizen's episodes.
+    citizen_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    pseudonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class EpisodeIdentifier(Base):
@@ -183,6 +189,9 @@ class InboxMessage(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Delivered but not acknowledged in time: flagged for follow-up, shown to the ward.
     follow_up_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Retention: not acknowledged after days, reported to the ward; the body emptied when due.
+    undelivered_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    payload_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ChecklistEvaluation(Base):
