@@ -6,7 +6,7 @@ import logging
 import math
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -108,6 +108,34 @@ class Settings(BaseSettings):
         description="Messages one API client may have in progress in a process, so one client "
         "cannot take every slot of max_messages_in_progress. 0: no per-client limit.",
     )
+    # Retention (overgang.domain.retention: the periods and why these defaults).
+    retention_delivered_days: int = Field(
+        default=30, ge=1, description="Days an acknowledged message's payload is kept."
+    )
+    retention_undelivered_report_days: int = Field(
+        default=5,
+        ge=1,
+        description="Days after which a message nobody acknowledged is reported to the ward.",
+    )
+    retention_undelivered_days: int = Field(
+        default=30, ge=1, description="Days an unacknowledged message's payload is kept at most."
+    )
+    retention_episode_days: int = Field(
+        default=90,
+        ge=1,
+        description="Days after a closed episode's last change before its CPR number, content "
+        "and identifiers are removed (pseudonymised).",
+    )
+    retention_audit_days: int = Field(default=730, ge=1, description="Days audit rows are kept.")
+    retention_every_hours: float = Field(
+        default=24.0, gt=0, description="How often the sender (`overgang worker`) runs retention."
+    )
+    citizen_key: SecretStr | None = Field(
+        default=None,
+        description="Secret key (at least 32 characters) of the HMAC that links a citizen's "
+        "pseudonymised episodes. Unset: closed episodes are not pseudonymised (retention runs "
+        "count them as waiting). Never change it: episodes keyed before would no longer link.",
+    )
     max_json_depth: int = 64
     max_future_skew_seconds: int = 300
     log_level: str = "INFO"
@@ -153,6 +181,13 @@ class Settings(BaseSettings):
     def _more_than_zero(cls, value: float) -> float:
         if not (math.isfinite(value) and value > 0):
             raise ValueError("must be a number more than zero")
+        return value
+
+    @field_validator("citizen_key")
+    @classmethod
+    def _citizen_key_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (e.g. `openssl rand -hex 32`)")
         return value
 
     @field_validator("log_level")

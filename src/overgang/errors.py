@@ -6,6 +6,7 @@ OperationOutcome on /fhir, with the status below; messages never carry CPR numbe
     ├── Forbidden         403  authenticated, but not allowed (a hospital sending as another)
     ├── NotFound          404  unknown, or belongs to someone else (never tell which)
     ├── Conflict          409  clashes with what is stored (an id reused for other content)
+    ├── Gone              410  was there, deleted on the retention schedule
     └── Unprocessable     422  well-formed but not acceptable (an unregistered receiver)
 """
 
@@ -47,6 +48,12 @@ class Conflict(OvergangError):
     status = 409
     title = "Conflict"
     issue_code = "conflict"
+
+
+class Gone(OvergangError):
+    status = 410
+    title = "Gone"
+    issue_code = "deleted"
 
 
 class Unprocessable(OvergangError):

@@ -45,6 +45,13 @@ DELIVERY_ROUND_ERRORS = Counter(
     ["error_type"],
     registry=REGISTRY,
 )
+RETENTION_ACTIONS = Counter(
+    "overgang_retention",
+    "What retention runs did, by kind (undelivered-reported, payloads deleted, episodes "
+    "pseudonymised, audit rows deleted).",
+    ["kind"],
+    registry=REGISTRY,
+)
 
 
 class OutboxCollector(Collector):

@@ -56,6 +56,7 @@ def get_episode(episode: str, caller: CallerDep, sessions: SessionsDep, audit: A
                 "acknowledged_at": message.acknowledged_at,
                 "reject_reason": message.reject_reason,
                 "follow_up_flagged_at": message.follow_up_flagged_at,
+                "undelivered_reported_at": message.undelivered_reported_at,
             }
             for message in view.inbox_messages
         ],

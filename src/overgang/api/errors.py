@@ -162,6 +162,7 @@ PROBLEM_DESCRIPTIONS = {
     404: "Unknown, or not the caller's",
     408: "The body arrived too slowly; nothing was stored",
     409: "Conflicts with what is stored",
+    410: "Deleted on the retention schedule",
     413: "The body is larger than allowed; nothing was stored",
     422: "Invalid request or not acceptable",
     503: "The database is unavailable (or, when sending a message, too many are in "

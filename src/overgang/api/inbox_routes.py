@@ -33,6 +33,7 @@ def _item(item: inbox.InboxItem) -> dict[str, Any]:
         "acknowledged_at": message.acknowledged_at,
         "reject_reason": message.reject_reason,
         "checklist": message.checklist,
+        "payload_deleted_at": message.payload_deleted_at,
     }
 
 
@@ -73,7 +74,7 @@ def list_inbox(
             "FHIR message Bundle",
             "content": {FHIR_JSON: {"schema": {"type": "object"}}},
         },
-        **problem_responses(401, 403, 404, 422),
+        **problem_responses(401, 403, 404, 410, 422),
     },
 )
 def get_inbox_message(

@@ -27,13 +27,19 @@ class InboxItemOut(BaseModel):
     notification_code: str | None = Field(
         description="For hospital notifications: STIN, STAA, STOR, SLOR, SLHJ, MORS, RE_x or AN_x."
     )
-    episode: str = Field(description="The episode identifier value (the hospital's local one).")
-    cpr: str
+    episode: str | None = Field(
+        description="The episode identifier value (the hospital's local one); null once the "
+        "episode is pseudonymised (retention)."
+    )
+    cpr: str | None = Field(description="Null once the episode is pseudonymised (retention).")
     status: Literal["pending", "delivered", "acknowledged", "rejected"]
     created_at: datetime
     acknowledged_at: datetime | None = None
     reject_reason: str | None = None
     checklist: dict[str, Any] | None = None
+    payload_deleted_at: datetime | None = Field(
+        default=None, description="When retention emptied the message: it can no longer be read."
+    )
 
 
 class InboxMessageOut(InboxItemOut):
@@ -88,6 +94,11 @@ class DeliveryOut(BaseModel):
     reject_reason: str | None
     follow_up_flagged_at: datetime | None = Field(
         description="Delivered but not acknowledged in time: needs follow-up with the municipality."
+    )
+    undelivered_reported_at: datetime | None = Field(
+        default=None,
+        description="Not acknowledged days after it was sent (OVERGANG_RETENTION_UNDELIVERED_"
+        "REPORT_DAYS): reported to the ward; its payload is deleted when retention says so.",
     )
 
 

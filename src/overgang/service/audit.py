@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.domain import identifiers
 from overgang.domain.limits import identifier_value_problem
-from overgang.errors import Forbidden, NotFound, OvergangError
+from overgang.errors import Forbidden, Gone, NotFound, OvergangError
 from overgang.service.caller import Caller
 from overgang.storage import audit as audit_store
 from overgang.storage import inbox as inbox_store
@@ -45,7 +45,7 @@ class AuditedAccess:
 
 
 def outcome_of(error: OvergangError) -> str:
-    if isinstance(error, NotFound):
+    if isinstance(error, NotFound | Gone):
         return "not-found"
     if isinstance(error, Forbidden):
         return "denied"
@@ -209,8 +209,11 @@ def list_trail(*, sessions: sessionmaker[Session], since: datetime, limit: int) 
                 organisation=row.municipality_code or row.sor or "-",
                 client_address=row.event.client_address or "-",
                 outcome=row.event.outcome,
+                # A pseudonymised episode (retention) has no identifier left: its own id.
                 episodes=[
-                    keys[uuid.UUID(i)][1] for i in row.event.episode_ids if uuid.UUID(i) in keys
+                    keys[uuid.UUID(i)][1] or f"pseudonymised:{i}"
+                    for i in row.event.episode_ids
+                    if uuid.UUID(i) in keys
                 ],
                 request_id=row.event.request_id or "-",
             )

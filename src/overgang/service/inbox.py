@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from overgang.errors import Conflict, NotFound, Unprocessable
+from overgang.errors import Conflict, Gone, NotFound, Unprocessable
 from overgang.service.audit import AuditContext, audited
 from overgang.service.caller import Caller
 from overgang.storage import inbox as inbox_store
@@ -21,7 +21,7 @@ MAX_PAGE = 500
 class InboxItem:
     message: InboxMessage
     episode: Episode
-    episode_identifier: str
+    episode_identifier: str | None  # None once the episode is pseudonymised
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,8 @@ def get_inbox_message(
         if message is None:
             raise NotFound("no such inbox message")
         access.touches(message.episode_id)
+        if message.payload_deleted_at is not None:
+            raise Gone("the message was deleted on the retention schedule")
         return _with_episodes(access.session, [message])[0]
 
 

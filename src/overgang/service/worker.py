@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 import time
@@ -16,6 +17,7 @@ from overgang.config import Settings
 from overgang.delivery.outbox import deliver_due, flag_unacknowledged
 from overgang.delivery.sender import make_client
 from overgang.metrics import DELIVERY_ROUND_ERRORS
+from overgang.service.retention import run_retention
 from overgang.storage.db import transaction
 
 log = logging.getLogger("overgang.worker")
@@ -79,6 +81,7 @@ class DeliveryWorker:
         wake = self._wakes[lane]
         rng = random.Random()  # noqa: S311 - jitter, not security
         last_sweep = 0.0
+        last_retention = -math.inf  # the first sweep runs retention too
         failures = 0
         with (
             make_client(
@@ -105,6 +108,11 @@ class DeliveryWorker:
                                 session=session, settings=settings, now=self.clock()
                             )
                         last_sweep = time.monotonic()
+                        if last_sweep - last_retention > settings.retention_every_hours * 3600:
+                            run_retention(
+                                sessions=self.sessions, settings=settings, now=self.clock()
+                            )
+                            last_retention = last_sweep
                 except Exception as error:
                     # A database restarting, a bug in a round: nothing is lost (a claim runs out
                     # and its deliveries are due again), so wait and go on. The type only: an

@@ -42,17 +42,24 @@ def get_inbox_message(
 
 def episodes_with_keys(
     *, session: Session, episode_ids: set[uuid.UUID]
-) -> dict[uuid.UUID, tuple[Episode, str]]:
+) -> dict[uuid.UUID, tuple[Episode, str | None]]:
     """Each episode with its public identifier value (the local one when there is one)."""
     if not episode_ids:
         return {}
     rows = session.execute(
         select(Episode, EpisodeIdentifier.system, EpisodeIdentifier.value)
-        .join(EpisodeIdentifier, EpisodeIdentifier.episode_id == Episode.id)
+        # Outer: a pseudonymised episode (retention) has no identifiers left.
+        .outerjoin(EpisodeIdentifier, EpisodeIdentifier.episode_id == Episode.id)
         .where(Episode.id.in_(episode_ids))
     ).all()
-    result: dict[uuid.UUID, tuple[Episode, str]] = {}
-    keyed = [(EpisodeKey(system=system, value=value), episode) for episode, system, value in rows]
+    result: dict[uuid.UUID, tuple[Episode, str | None]] = {
+        episode.id: (episode, None) for episode, system, _ in rows if system is None
+    }
+    keyed = [
+        (EpisodeKey(system=system, value=value), episode)
+        for episode, system, value in rows
+        if system is not None
+    ]
     for key, episode in reversed(local_first(keyed, key=lambda pair: pair[0])):
         result[episode.id] = (episode, key.value)  # reversed, so a local one is written last
     return result
