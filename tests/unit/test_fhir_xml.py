@@ -1,10 +1,12 @@
 from pathlib import Path
+from xml.etree import ElementTree
 
 import orjson
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from overgang.fhir.xml import XmlNotAccepted, fhir_xml_to_json
+from overgang.fhir.xml_write import fhir_json_to_xml as fhir_json_to_xml_out
 from tests.fhir_xml_writer import fhir_json_to_xml
 from tests.messages import EXAMPLES as EXAMPLE_DIR
 from tests.messages import FIXTURES, MEDCOM
@@ -286,3 +288,60 @@ def test_error_messages_never_repeat_document_content(body: bytes) -> None:
     assert MEDCOM_TEST_CPR not in str(refusal)
     assert MEDCOM_TEST_CPR not in repr(refusal)
     assert refusal.__cause__ is None
+
+
+# --- the writer (overgang.fhir.xml_write) --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", [*EXAMPLES, *sorted((FIXTURES / "medcom-ack").glob("*.json"))], ids=lambda p: p.name
+)
+def test_every_example_written_as_xml_reads_back_as_the_same_json(path: Path) -> None:
+    sent = path.read_bytes()
+
+    written = fhir_json_to_xml_out(sent)
+
+    assert fhir_xml_to_json(written) == orjson.loads(sent)
+    assert written == fhir_json_to_xml_out(orjson.loads(sent))  # from bytes or from a dict
+
+
+def test_written_xml_orders_elements_as_the_test_writer_and_validates() -> None:
+    sent = MEDCOM_STIN_JSON.read_bytes()
+    written = fhir_json_to_xml_out(sent)
+    independent = fhir_json_to_xml(orjson.loads(sent))
+
+    def tags(xml: bytes) -> list[str]:
+        return [element.tag for element in ElementTree.fromstring(xml).iter()]
+
+    assert tags(written) == tags(independent)
+    assert Bundle.model_validate(fhir_xml_to_json(written)).type == "message"
+
+
+def test_writer_keeps_decimal_text_attributes_extensions_and_narrative() -> None:
+    div = '<div xmlns="http://www.w3.org/1999/xhtml"><p>Tom &amp; <b>Jerry</b></p></div>'
+    sent = orjson.dumps(
+        {
+            "resourceType": "Observation",
+            "text": {"status": "generated", "div": div},
+            "status": "final",
+            "code": {"text": 'a "quoted" <b>\nline'},
+            "valueQuantity": {"id": "q1", "value": 0},
+            "extension": [{"url": "http://x.dk/e", "valueBoolean": False}],
+            "_status": {"id": "s1", "extension": [{"url": "http://x.dk/f", "valueCode": "c"}]},
+        }
+    ).replace(b'"value":0', b'"value":72.50')
+
+    written = fhir_json_to_xml_out(sent)
+
+    assert b'<value value="72.50"/>' in written
+    assert b'<valueQuantity id="q1">' in written
+    assert b'<status id="s1" value="final"><extension url="http://x.dk/f">' in written
+    assert b"&quot;quoted&quot; &lt;b&gt;&#10;line" in written
+    assert (
+        written.index(b"<text>")
+        < written.index(b'<extension url="http://x.dk/e"')
+        < written.index(b'<status id="s1"')
+    )
+    back = fhir_xml_to_json(written)
+    assert back["text"]["div"] == div
+    assert back == orjson.loads(sent)
