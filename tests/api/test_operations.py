@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from overgang.api.app import create_app
 from overgang.config import Settings
+from overgang.fhir.xml import fhir_xml_to_json
 from tests.conftest import Api
 from tests.messages import FIXTURES, MEDCOM, load
 
@@ -61,7 +62,10 @@ def test_a_medcom_notification_in_xml_is_taken_like_its_json(api: Api) -> None:
     response = api.send(xml, token=api.tokens.medcom_hospital, content_type="application/fhir+xml")
 
     assert response.status_code == 200, response.text
-    assert response.json()["entry"][0]["resource"]["response"]["code"] == "ok"
+    # Sent as XML, answered in XML (FHIR content negotiation).
+    assert response.headers["content-type"].startswith("application/fhir+xml")
+    acknowledgement = fhir_xml_to_json(response.content)
+    assert acknowledgement["entry"][0]["resource"]["response"]["code"] == "ok"
     item = api.inbox().json()["items"][0]
     assert item["notification_code"] == "STIN"
     # The municipality gets the message in FHIR JSON, with the same content.

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from overgang import __version__
 from overgang.api import (
+    docs_routes,
     episode_routes,
     event_routes,
     fhir_routes,
@@ -78,6 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
             "on `/fhir` a FHIR OperationOutcome or a MedCom Acknowledgement."
         ),
         lifespan=lifespan,
+        docs_url=None,  # docs_routes serves /docs from packaged assets, no CDN
     )
     engine = create_db_engine(settings.database_url)
     app.state.settings = settings
@@ -102,6 +104,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.add_middleware(RequestContext)
     for module in (
+        docs_routes,
         fhir_routes,
         event_routes,
         inbox_routes,

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from overgang.api.fhir_format import chosen_format, fhir_response, format_of_content_type
 from overgang.domain.issues import Issue
 from overgang.errors import OvergangError
 from overgang.fhir.acknowledgement import build_operation_outcome
@@ -22,6 +23,7 @@ logger = logging.getLogger("overgang.api")
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 PROBLEM_JSON = "application/problem+json"
 FHIR_JSON = "application/fhir+json"
+FHIR_XML = "application/fhir+xml"
 ISSUE_CODE_BY_STATUS = {
     400: "invalid",
     401: "login",
@@ -82,9 +84,25 @@ def render_error(path: str, error: OvergangError) -> Response:
     return problem(error.status, error.title, error.detail)
 
 
+def negotiated(request: Request, response: Response) -> Response:
+    """On /fhir, the OperationOutcome in XML when `_format` or `Accept` ask for it (or the
+    message was sent as XML)."""
+    if not _is_fhir(request.url.path) or response.media_type != FHIR_JSON:
+        return response
+    default = format_of_content_type(request.headers.get("content-type", ""))
+    if chosen_format(request, default=default) == "json":
+        return response
+    headers = {
+        k: v for k, v in response.headers.items() if k.lower().startswith(("www-", "retry-"))
+    }
+    return fhir_response(
+        bytes(response.body), "xml", status_code=response.status_code, headers=headers
+    )
+
+
 async def handle_overgang_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, OvergangError)
-    return render_error(request.url.path, error)
+    return negotiated(request, render_error(request.url.path, error))
 
 
 async def handle_validation_error(request: Request, error: Exception) -> Response:
@@ -93,13 +111,14 @@ async def handle_validation_error(request: Request, error: Exception) -> Respons
         {"location": ".".join(str(part) for part in detail["loc"]), "message": detail["msg"]}
         for detail in error.errors()
     ]
-    return render(
+    response = render(
         request.url.path,
         422,
         "Invalid request",
         "the request does not match its schema",
         errors=errors,
     )
+    return negotiated(request, response)
 
 
 async def handle_http_error(request: Request, error: Exception) -> Response:
@@ -110,7 +129,9 @@ async def handle_http_error(request: Request, error: Exception) -> Response:
         408: "Request timeout",
         413: "Content too large",
     }.get(error.status_code, "Request refused")
-    return render(request.url.path, error.status_code, title, str(error.detail))
+    return negotiated(
+        request, render(request.url.path, error.status_code, title, str(error.detail))
+    )
 
 
 def database_unavailable(path: str, error: Exception) -> Response:
@@ -152,7 +173,13 @@ def _problem_response(description: str) -> dict[str, Any]:
 
 
 def _outcome_response(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {FHIR_JSON: {"schema": {"type": "object"}}}}
+    return {
+        "description": description,
+        "content": {
+            FHIR_JSON: {"schema": {"type": "object"}},
+            FHIR_XML: {"schema": {"type": "string"}},
+        },
+    }
 
 
 PROBLEM_DESCRIPTIONS = {

@@ -23,7 +23,7 @@ from overgang.service.caller import Caller, authenticate_cached, hash_token
 # The only routes anyone may call; every other path, a route or not, needs a bearer token.
 PUBLIC_PATHS = frozenset(
     {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-)
+) | {"/fhir/metadata", "/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css", "/docs/favicon.png"}
 
 
 class BodyRefused(HTTPException):

@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Request
 from pydantic import AfterValidator
 
 from overgang.api.deps import AuditDep, CallerDep, SessionsDep
-from overgang.api.errors import FHIR_JSON, problem_responses
+from overgang.api.errors import problem_responses
+from overgang.api.fhir_format import FHIR_JSON, FHIR_XML, chosen_format, fhir_response
 from overgang.api.schemas import AckIn, AckOut, InboxMessageOut, InboxPageOut
 from overgang.domain import limits
 from overgang.service import inbox
@@ -70,9 +71,12 @@ def list_inbox(
     response_model=InboxMessageOut,
     responses={
         200: {
-            "description": "The message as JSON, or with `Accept: application/fhir+json` the "
-            "FHIR message Bundle",
-            "content": {FHIR_JSON: {"schema": {"type": "object"}}},
+            "description": "The message as JSON, or with `Accept: application/fhir+json` (or "
+            "`application/fhir+xml`) the FHIR message Bundle in that format",
+            "content": {
+                FHIR_JSON: {"schema": {"type": "object"}},
+                FHIR_XML: {"schema": {"type": "string"}},
+            },
         },
         **problem_responses(401, 403, 404, 410, 422),
     },
@@ -88,8 +92,9 @@ def get_inbox_message(
     item = inbox.get_inbox_message(
         sessions=sessions, caller=caller, message_id=message_id, audit=audit
     )
-    if FHIR_JSON in request.headers.get("accept", ""):
-        return Response(item.message.body, media_type=FHIR_JSON)
+    accept = request.headers.get("accept", "")
+    if FHIR_JSON in accept or FHIR_XML in accept:
+        return fhir_response(item.message.body, chosen_format(request))
     return {**_item(item), "message": orjson.loads(item.message.body)}
 
 
