@@ -189,7 +189,11 @@ def _add_client(*, session: Session, org: str, name: str, now: datetime) -> tupl
         raise NotFound(f"no organisation with SOR or municipality code {org}")
     token = new_token()
     client = ApiClient(
-        organisation_id=organisation.id, name=name, token_hash=hash_token(token), created_at=now
+        organisation_id=organisation.id,
+        name=name,
+        kind="static",
+        token_hash=hash_token(token),
+        created_at=now,
     )
     session.add(client)
     session.flush()
