@@ -81,9 +81,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     # SMART clients have no static token and cannot exist before this revision.
     op.drop_table("signing_keys")
-    op.drop_index(
-        op.f("ix_used_client_assertions_expires_at"), table_name="used_client_assertions"
-    )
+    op.drop_index(op.f("ix_used_client_assertions_expires_at"), table_name="used_client_assertions")
     op.drop_table("used_client_assertions")
     op.execute("DELETE FROM api_clients WHERE token_hash IS NULL")
     with op.batch_alter_table("api_clients", schema=None) as batch_op:
