@@ -140,6 +140,41 @@ class Settings(BaseSettings):
     max_future_skew_seconds: int = 300
     log_level: str = "INFO"
 
+    # --- Trusted partners: SMART Backend Services, static tokens, rate limits (issue 11) ---
+    static_tokens: bool = Field(
+        default=True,
+        description="Accept static `ovg_` bearer tokens; false leaves SMART access tokens only.",
+    )
+    access_token_seconds: int = Field(
+        default=300, ge=1, le=300, description="Lifetime of a SMART access token (at most 300)."
+    )
+    signing_key_file: Path | None = Field(
+        default=None,
+        description="PEM private key (EC P-256 or RSA) that signs access tokens. Unset: a key is "
+        "generated once and kept in the database (development; every process shares it).",
+    )
+    signing_key_id: str | None = Field(
+        default=None, description="The `kid` of signing_key_file's key; by default its thumbprint."
+    )
+    jwks_fetch_timeout: float = Field(
+        default=5.0, gt=0, description="Seconds to fetch a client's JWKS URL."
+    )
+    jwks_cache_seconds: float = Field(
+        default=3600, ge=0, description="How long a fetched client JWKS is used before refetching."
+    )
+    jwks_refetch_min_seconds: float = Field(
+        default=10, ge=0, description="An unknown `kid` refetches a JWKS at most this often."
+    )
+    rate_limit_per_second: float = Field(
+        default=0,
+        ge=0,
+        description="Requests per second one API client may make to one process (token "
+        "bucket); beyond it 429 with Retry-After. 0: no limit.",
+    )
+    rate_limit_burst: int = Field(
+        default=20, ge=1, description="Requests a client may make at once above that rate."
+    )
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

@@ -7,7 +7,8 @@ OperationOutcome on /fhir, with the status below; messages never carry CPR numbe
     ├── NotFound          404  unknown, or belongs to someone else (never tell which)
     ├── Conflict          409  clashes with what is stored (an id reused for other content)
     ├── Gone              410  was there, deleted on the retention schedule
-    └── Unprocessable     422  well-formed but not acceptable (an unregistered receiver)
+    ├── Unprocessable     422  well-formed but not acceptable (an unregistered receiver)
+    └── OAuthError        400/401  a refused token request, answered as RFC 6749 §5.2 says
 """
 
 from __future__ import annotations
@@ -60,3 +61,16 @@ class Unprocessable(OvergangError):
     status = 422
     title = "Not acceptable"
     issue_code = "business-rule"
+
+
+class OAuthError(OvergangError):
+    """A token request refused with an RFC 6749 §5.2 error code (`invalid_client`, ...)."""
+
+    title = "Token request refused"
+    issue_code = "security"
+
+    def __init__(self, error: str, detail: str) -> None:
+        super().__init__(detail)
+        self.error = error
+        # invalid_client is 401 (the client did not authenticate); every other code is 400.
+        self.status = 401 if error == "invalid_client" else 400

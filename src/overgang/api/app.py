@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio.to_thread
@@ -22,16 +23,20 @@ from overgang.api import (
     fhir_routes,
     health_routes,
     inbox_routes,
+    oauth_routes,
     webhook_routes,
 )
 from overgang.api.admission import AdmissionLimit
 from overgang.api.errors import documented_responses, install_error_handlers
-from overgang.api.guard import PUBLIC_PATHS, RequestGuard
+from overgang.api.guard import PUBLIC_PATHS, TOKEN_PATH, RequestGuard
+from overgang.api.rate_limit import RateLimit, RateLimits
 from overgang.api.schemas import Problem
 from overgang.checklist import default_checklist_dir, load_checklists
 from overgang.config import Settings
 from overgang.logs import configure_logging, request_id_var
 from overgang.service.caller import CallerCache
+from overgang.service.client_keys import ClientKeys
+from overgang.service.token_keys import TokenKeys
 from overgang.service.worker import DeliveryWorker
 from overgang.storage.db import create_db_engine, session_factory
 
@@ -86,6 +91,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.callers = CallerCache(ttl_seconds=settings.token_cache_seconds)
+    # SMART Backend Services: the clock that judges assertions and access tokens (tests set
+    # it), Overgang's signing keys, the clients' fetched keys, and each client's request rate.
+    app.state.clock = lambda: datetime.now(UTC)
+    app.state.token_keys = TokenKeys(settings=settings, sessions=app.state.sessions)
+    app.state.client_keys = ClientKeys(settings=settings)
+    app.state.rate_limits = RateLimits(
+        per_second=settings.rate_limit_per_second, burst=settings.rate_limit_burst
+    )
     # A checklist file that breaks its schema stops the start-up, naming the file and the item.
     app.state.checklists = load_checklists(settings.checklist_dir or default_checklist_dir())
     install_error_handlers(app)
@@ -97,6 +110,7 @@ def create_app(settings: Settings) -> FastAPI:
         per_client_limit=settings.max_messages_in_progress_per_client,
         retry_after_seconds=settings.busy_retry_after_seconds,
     )
+    app.add_middleware(RateLimit)
     app.add_middleware(
         RequestGuard,
         max_body_bytes=settings.max_body_bytes,
@@ -111,6 +125,7 @@ def create_app(settings: Settings) -> FastAPI:
         episode_routes,
         webhook_routes,
         health_routes,
+        oauth_routes,
     ):
         app.include_router(module.router)
     _complete_openapi(app)
@@ -180,6 +195,8 @@ def _complete_openapi(app: FastAPI) -> None:
                 for operation in operations.values():
                     # A body that is not JSON at all (not UTF-8) is 400, before any schema.
                     statuses = (400, 401, 408, 413) if "requestBody" in operation else (401,)
+                    if path != TOKEN_PATH:  # an access token without the scope; a rate limit
+                        statuses = (*statuses, 403, 429)
                     guarded = {**documented_responses(path, *statuses), **operation["responses"]}
                     operation["responses"] = dict(sorted(guarded.items()))
             app.openapi_schema = schema

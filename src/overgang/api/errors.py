@@ -35,6 +35,7 @@ ISSUE_CODE_BY_STATUS = {
     413: "too-long",
     415: "not-supported",
     422: "invalid",
+    429: "throttled",
     503: "transient",
 }
 
@@ -192,6 +193,7 @@ PROBLEM_DESCRIPTIONS = {
     410: "Deleted on the retention schedule",
     413: "The body is larger than allowed; nothing was stored",
     422: "Invalid request or not acceptable",
+    429: "This client made more requests than its rate limit; retry after Retry-After seconds",
     503: "The database is unavailable (or, when sending a message, too many are in "
     "progress); retry after Retry-After seconds",
 }
@@ -204,6 +206,8 @@ OUTCOME_DESCRIPTIONS = {
     413: "The body is larger than allowed (OperationOutcome); nothing was stored",
     415: "Not application/fhir+json or application/fhir+xml (OperationOutcome)",
     422: "Valid FHIR that breaks a MedCom or Overgang rule (Acknowledgement fatal-error)",
+    429: "This client made more requests than its rate limit (issue code throttled); "
+    "nothing was stored, resend after Retry-After seconds",
     503: "The database is unavailable, or too many messages are in progress (issue code "
     "throttled); nothing was stored, resend after Retry-After seconds",
 }

@@ -8,22 +8,50 @@ whole bodies. A refusal here is answered at once, and the connection is closed i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
+from typing import Any
 
 import anyio
 import anyio.to_thread
 from fastapi import HTTPException
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from overgang.api.errors import DATABASE_UNAVAILABLE, database_unavailable, render, render_error
-from overgang.errors import Unauthenticated
-from overgang.service.caller import Caller, authenticate_cached, hash_token
+from overgang.domain import scopes
+from overgang.errors import Forbidden, Unauthenticated
+from overgang.service.caller import (
+    TOKEN_PREFIX,
+    Caller,
+    authenticate_cached,
+    hash_token,
+    smart_caller_cached,
+)
+from overgang.service.oauth import looks_like_access_token, verify_access_token
 
 # The only routes anyone may call; every other path, a route or not, needs a bearer token.
 PUBLIC_PATHS = frozenset(
-    {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-) | {"/fhir/metadata", "/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css", "/docs/favicon.png"}
+    {
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/openapi.json",
+        "/docs",
+        "/docs/oauth2-redirect",
+        "/redoc",
+        "/.well-known/smart-configuration",
+        "/.well-known/jwks.json",
+        "/fhir/metadata",
+        "/docs/swagger-ui-bundle.js",
+        "/docs/swagger-ui.css",
+        "/docs/favicon.png",
+    }
+)
+# Called without a bearer token (the client authenticates in the body), but its body is
+# limited as every other.
+TOKEN_PATH = "/oauth/token"  # noqa: S105 - a path, not a password
 
 
 class BodyRefused(HTTPException):
@@ -57,17 +85,23 @@ class RequestGuard:
             timeout_seconds=self.body_read_timeout,
         )
         send = body.closing_when_unread(send)
-        try:
-            caller = await _authenticate(scope)
-        except Unauthenticated as error:
-            await render_error(path, error)(scope, receive, send)
-            return
-        except DATABASE_UNAVAILABLE as error:
-            await database_unavailable(path, error)(scope, receive, send)
-            return
-        state = scope.setdefault("state", {})
-        state["caller"] = caller
-        state["organisation_id"] = str(caller.organisation_id)
+        if path != TOKEN_PATH:
+            try:
+                caller = await _authenticate(scope)
+            except Unauthenticated as error:
+                await render_error(path, error)(scope, receive, send)
+                return
+            except DATABASE_UNAVAILABLE as error:
+                await database_unavailable(path, error)(scope, receive, send)
+                return
+            if caller.scopes is not None:
+                needed = scopes.required(scope["method"], path)
+                if not needed & caller.scopes:
+                    await _insufficient_scope(path, needed)(scope, receive, send)
+                    return
+            state = scope.setdefault("state", {})
+            state["caller"] = caller
+            state["organisation_id"] = str(caller.organisation_id)
         if body.declared_too_large:
             await render(path, 413, "Content too large", body.too_large)(scope, receive, send)
             return
@@ -80,14 +114,48 @@ async def _authenticate(scope: Scope) -> Caller:
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("send 'Authorization: Bearer <token>'")
     state = scope["app"].state
+    if looks_like_access_token(token):
+        # Verifying the signature takes CPU and a first use may load keys: off the event loop.
+        smart: Caller = await anyio.to_thread.run_sync(partial(_smart_caller, state, token))
+        return smart
+    if not token.startswith(TOKEN_PREFIX):
+        raise Unauthenticated("the bearer token is unknown or revoked")
+    if not state.settings.static_tokens:
+        raise Unauthenticated("static tokens are switched off: get an access token at /oauth/token")
     # A remembered caller costs no thread; only a database lookup leaves the event loop.
     remembered: Caller | None = state.callers.get(hash_token(token))
     if remembered is not None:
         return remembered
     caller: Caller = await anyio.to_thread.run_sync(
-        partial(authenticate_cached, sessions=state.sessions, cache=state.callers, token=token)
+        partial(
+            authenticate_cached,
+            sessions=state.sessions,
+            cache=state.callers,
+            token=token,
+            now=state.clock(),
+        )
     )
     return caller
+
+
+def _smart_caller(state: Any, token: str) -> Caller:
+    """The caller of an access token Overgang issued: verified here, its client looked up."""
+    verified = verify_access_token(
+        token, settings=state.settings, keys=state.token_keys, now=state.clock()
+    )
+    caller = smart_caller_cached(
+        sessions=state.sessions, cache=state.callers, client_id=verified.client_id
+    )
+    return replace(caller, scopes=verified.scopes)
+
+
+def _insufficient_scope(path: str, needed: frozenset[str]) -> Response:
+    response = render_error(path, Forbidden("the access token's scopes do not allow this request"))
+    # RFC 6750 §3.1: which scope would have done.
+    response.headers["WWW-Authenticate"] = (
+        f'Bearer error="insufficient_scope", scope="{" ".join(sorted(needed))}"'
+    )
+    return response
 
 
 class GuardedBody:

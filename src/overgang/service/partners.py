@@ -93,11 +93,17 @@ def register_municipality(
 
 
 def create_client(
-    *, sessions: sessionmaker[Session], org: str, name: str, now: datetime
+    *,
+    sessions: sessionmaker[Session],
+    org: str,
+    name: str,
+    now: datetime,
+    expires_at: datetime | None = None,
 ) -> NewClient:
     """A new client for the organisation named by SOR or municipality code, and its token."""
     with transaction(sessions) as session:
         client, token = _add_client(session=session, org=org, name=name, now=now)
+        client.token_expires_at = expires_at
         return NewClient(id=client.id, token=token)
 
 
@@ -181,15 +187,25 @@ def _add_municipality(
     return organisation
 
 
-def _add_client(*, session: Session, org: str, name: str, now: datetime) -> tuple[ApiClient, str]:
+def find_organisation(*, session: Session, org: str) -> Organisation:
+    """The organisation named by its SOR or municipality code."""
     organisation = partners.find_organisation_by_sor(session=session, sor=org)
     if organisation is None and len(org) <= 4 and org.isdigit():
         organisation = partners.find_municipality(session=session, code=org.zfill(4))
     if organisation is None:
         raise NotFound(f"no organisation with SOR or municipality code {org}")
+    return organisation
+
+
+def _add_client(*, session: Session, org: str, name: str, now: datetime) -> tuple[ApiClient, str]:
+    organisation = find_organisation(session=session, org=org)
     token = new_token()
     client = ApiClient(
-        organisation_id=organisation.id, name=name, token_hash=hash_token(token), created_at=now
+        organisation_id=organisation.id,
+        name=name,
+        kind="static",
+        token_hash=hash_token(token),
+        created_at=now,
     )
     session.add(client)
     session.flush()

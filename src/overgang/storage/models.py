@@ -52,16 +52,50 @@ class Organisation(Base):
 
 
 class ApiClient(Base):
-    """A system allowed to call the API as one organisation. Only the token's SHA-256 is kept."""
+    """A system allowed to call the API as one organisation: with a static bearer token (only
+    its SHA-256 is kept) or as a SMART Backend Services client (its public keys are kept)."""
 
     __tablename__ = "api_clients"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))  # static | smart
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # --- SMART clients and static-token lifetimes (issue 11, migration 0006) ---
+    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # After a rotation the replaced token keeps working until `previous_token_until`.
+    previous_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    previous_token_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A SMART client's public keys: a JWKS given at registration, or where to fetch it.
+    jwks: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    jwks_url: Mapped[str | None] = mapped_column(String(2000))
+
+
+class UsedClientAssertion(Base):
+    """A client assertion's `jti`, kept until the assertion expires so it is accepted only once,
+    by every process that shares the database (RFC 7523 §3 item 7)."""
+
+    __tablename__ = "used_client_assertions"
+    __table_args__ = (UniqueConstraint("client_id", "jti"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("api_clients.id"))
+    jti: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class SigningKey(Base):
+    """Overgang's own access-token signing key when none is configured (development): generated
+    once and shared by every process on the database."""
+
+    __tablename__ = "signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    private_jwk: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ReceivedMessage(Base):
