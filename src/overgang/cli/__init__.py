@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from overgang.cli import operations
+from overgang.cli import listen, operations, simulate
 from overgang.cli.checklist import checklist_app
 from overgang.cli.delivery import deliveries_app, webhook_app
 from overgang.cli.partners import client_app, org_app
-from overgang.cli.simulate import simulate
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 app.add_typer(operations.db_app, name="db")
@@ -18,8 +17,10 @@ app.add_typer(operations.audit_app, name="audit")
 app.add_typer(checklist_app, name="checklist")
 app.add_typer(webhook_app, name="webhook")
 app.add_typer(deliveries_app, name="deliveries")
-for command in (operations.serve, operations.worker, operations.demo, operations.openapi, simulate):
+for command in (operations.serve, operations.worker, operations.demo, operations.openapi):
     app.command()(command)
+app.command()(simulate.simulate)
+app.command()(listen.listen)
 
 
 def main() -> None:
