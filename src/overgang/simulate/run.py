@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import httpx
@@ -34,6 +34,7 @@ class Plan:
     seed: int
     weeks: int
     end: datetime
+    share: float = 1.0  # of the region's admissions
 
     @property
     def start(self) -> datetime:
@@ -45,6 +46,7 @@ class Plan:
             start=self.start.astimezone(COPENHAGEN).date(),
             end=self.end,
             rng=random.Random(self.seed),  # noqa: S311 - a reproducible simulation, no secret
+            share=self.share,
         )
 
     def requests(self, stays: list[Stay]) -> Iterator[Outgoing]:
@@ -76,7 +78,7 @@ def run(
 ) -> Result:
     """Play the plan against the API behind `client`."""
     region = credentials.applied_to(plan.region)
-    plan = Plan(region=region, seed=plan.seed, weeks=plan.weeks, end=plan.end)
+    plan = replace(plan, region=region)
     stays = plan.stays()
     side = MunicipalSide(
         client=client, region=region, credentials=credentials,

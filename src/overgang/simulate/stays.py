@@ -35,11 +35,17 @@ def poisson(rng: random.Random, mean: float) -> int:
     return count
 
 
-def generate_stays(region: Region, *, start: date, end: datetime, rng: random.Random) -> list[Stay]:
+def generate_stays(
+    region: Region, *, start: date, end: datetime, rng: random.Random, share: float = 1.0
+) -> list[Stay]:
     """Every stay admitted from `start` up to `end`, in order of admission. A stay may go on
-    after `end`: its later steps are for the driver to leave out."""
+    after `end`: its later steps are for the driver to leave out. `share` scales the region
+    down (the demo plays a quarter of it)."""
     first_per_day = (
-        figures.admissions_per_year(region.code) * (1 - figures.READMITTED_WITHIN_30_DAYS) / 365.25
+        share
+        * figures.admissions_per_year(region.code)
+        * (1 - figures.READMITTED_WITHIN_30_DAYS)
+        / 365.25
     )
     citizens = CitizenRegister(rng)
     # (admission time, order, citizen, previous stay's key): a heap, so readmissions interleave.
