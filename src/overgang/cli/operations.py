@@ -16,6 +16,7 @@ from overgang.cli.checklist import load_catalog
 from overgang.cli.common import fail, parse_since, sessions_for
 from overgang.config import Settings
 from overgang.service import audit, partners
+from overgang.simulate.demo import seed_history
 from overgang.storage.db import transaction, upgrade_database
 from overgang.storage.partners import find_organisation_by_sor
 
@@ -179,6 +180,10 @@ def demo(
         _, municipality_token = partners.create_client(
             session=session, org=DEMO_MUNICIPALITY["code"], name="demo case system", now=now
         )
+    # A few simulated weeks of the region first (once per database, a few seconds).
+    history = seed_history(settings, leave_for_the_reader=frozenset({DEMO_MUNICIPALITY["code"]}))
+    if history:
+        typer.echo(f"History: {history}", err=True)
     tokens_file.write_text(
         f"HOSPITAL_TOKEN={hospital_token}\nAALBORG_TOKEN={municipality_token}\n"
         f"OVERGANG=http://127.0.0.1:{port}\n"

@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from overgang.listen.reading import Summary
+
 PAGE = 100
 
 
@@ -23,6 +25,7 @@ class InboxItem:
     id: str
     sequence: int
     kind: str
+    summary: Summary  # from the item's JSON: no need to fetch the Bundle just to print a line
 
 
 class InboxApi:
@@ -39,7 +42,21 @@ class InboxApi:
         )
         _check("reading the inbox", response)
         return [
-            InboxItem(id=item["id"], sequence=item["sequence"], kind=item["kind"])
+            InboxItem(
+                id=item["id"],
+                sequence=item["sequence"],
+                kind=item["kind"],
+                summary=Summary(
+                    code=item.get("notification_code"),
+                    episode=item.get("episode"),
+                    cpr=item.get("cpr"),
+                    missing=tuple(
+                        i["id"]
+                        for i in (item.get("checklist") or {}).get("items", [])
+                        if i.get("status") == "missing"
+                    ),
+                ),
+            )
             for item in response.json()["items"]
         ]
 

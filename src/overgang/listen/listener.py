@@ -92,7 +92,7 @@ class Listener:
                     following.sequence,
                     following.kind,
                     "webhook",
-                    following.body,
+                    body=following.body,
                 )
                 taken += 1
             if self._held:
@@ -114,18 +114,33 @@ class Listener:
                     continue
                 held = self._held.pop(item.sequence, None)
                 if held is not None:
-                    self._take(item.id, item.sequence, item.kind, "webhook", held.body)
-                else:
-                    self._take(item.id, item.sequence, item.kind, "pull", self.inbox.fhir(item.id))
+                    self._take(item.id, item.sequence, item.kind, "webhook", body=held.body)
+                elif self.forward is not None:
+                    self._take(
+                        item.id, item.sequence, item.kind, "pull", body=self.inbox.fhir(item.id)
+                    )
+                else:  # nothing to forward: the item itself says what the line needs
+                    self._take(
+                        item.id, item.sequence, item.kind, "pull", body=None, summary=item.summary
+                    )
                 taken += 1
         self._held = {s: p for s, p in self._held.items() if s > self.state.last_sequence}
         return taken
 
-    def _take(self, message_id: str, sequence: int, kind: str, via: Via, body: bytes) -> None:
-        if self.forward is not None:
+    def _take(
+        self,
+        message_id: str,
+        sequence: int,
+        kind: str,
+        via: Via,
+        *,
+        body: bytes | None,
+        summary: Summary | None = None,
+    ) -> None:
+        if self.forward is not None and body is not None:
             self.forward(Pushed(message_id, sequence, kind, body))
         self.inbox.acknowledge(message_id)
-        summary = summarise(body)
+        summary = summary or summarise(body or b"{}")
         self.print_line(
             line(sequence=sequence, kind=kind, via=via, summary=summary, show_cpr=self.show_cpr)
         )

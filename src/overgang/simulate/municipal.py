@@ -47,6 +47,7 @@ class MunicipalSide:
         credentials: Credentials,
         rng: random.Random,
         webhooks: bool,
+        skip: frozenset[str] = frozenset(),
     ) -> None:
         self.observed = Observed()
         self.listeners: dict[str, Listener] = {}
@@ -55,6 +56,8 @@ class MunicipalSide:
         self._webhooks = webhooks
         self._receiver: WebhookReceiver | None = None
         for town in region.municipalities:
+            if town.code in skip:
+                continue
             inbox = InboxApi(client, credentials.municipalities[town.code])
             self.listeners[town.code] = Listener(
                 inbox=inbox, state=SequenceState(), print_line=lambda _: None, observe=self.observed

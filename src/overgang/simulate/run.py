@@ -74,15 +74,17 @@ def run(
     client: httpx.Client,
     credentials: Credentials,
     webhooks: bool = True,
+    skip: frozenset[str] = frozenset(),
     progress: Callable[[Outgoing], None] = lambda _: None,
 ) -> Result:
-    """Play the plan against the API behind `client`."""
+    """Play the plan against the API behind `client`; the municipalities in `skip` take no
+    messages (someone else reads their inbox)."""
     region = credentials.applied_to(plan.region)
     plan = replace(plan, region=region)
     stays = plan.stays()
     side = MunicipalSide(
         client=client, region=region, credentials=credentials,
-        rng=random.Random(plan.seed + 1), webhooks=webhooks,  # noqa: S311
+        rng=random.Random(plan.seed + 1), webhooks=webhooks, skip=skip,  # noqa: S311
     )  # fmt: skip
     began = time.monotonic()
     try:
