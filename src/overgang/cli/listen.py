@@ -72,7 +72,8 @@ def listen(  # noqa: PLR0917 - typer passes options by keyword
                 endpoint, secret = inbox.register_webhook(url)
                 receiver.route("/webhook", secret=secret, take=listener.push)
                 typer.echo(f"listening for {code}'s webhooks on {url}", err=True)
-            typer.echo(f"caught up {listener.catch_up()} message(s) after sequence", err=True)
+            caught_up = listener.catch_up()
+            typer.echo(f"caught up: {caught_up} message(s), now at {state.last_sequence}", err=True)
             while not once and not stopped.is_set():
                 if listener.wait(poll_seconds):
                     listener.drain()
