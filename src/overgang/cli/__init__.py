@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from overgang.cli import operations
+from overgang.cli import listen, operations, simulate
 from overgang.cli.checklist import checklist_app
 from overgang.cli.delivery import deliveries_app, webhook_app
 from overgang.cli.partners import client_app, org_app
@@ -21,6 +21,8 @@ app.add_typer(deliveries_app, name="deliveries")
 app.add_typer(retention_app, name="retention")
 for command in (operations.serve, operations.worker, operations.demo, operations.openapi):
     app.command()(command)
+app.command()(simulate.simulate)
+app.command()(listen.listen)
 
 
 def main() -> None:

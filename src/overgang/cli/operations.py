@@ -15,6 +15,7 @@ from overgang.cli.checklist import load_catalog
 from overgang.cli.common import fail, load_settings, parse_since
 from overgang.service import audit, database, partners
 from overgang.service.database import sessions_for
+from overgang.simulate.demo import seed_history
 
 db_app = typer.Typer(no_args_is_help=True, help="The database.")
 audit_app = typer.Typer(no_args_is_help=True, help="The audit trail of accesses to personal data.")
@@ -142,6 +143,12 @@ def demo(
     settings = load_settings()
     database.upgrade(database_url=settings.database_url)
     tokens = partners.setup_demo_partners(sessions=sessions_for(settings), now=datetime.now(UTC))
+    # A few simulated weeks of the region first (once per database, a few seconds).
+    history = seed_history(
+        settings, leave_for_the_reader=frozenset({partners.DEMO_MUNICIPALITY["code"]})
+    )
+    if history:
+        typer.echo(f"History: {history}", err=True)
     tokens_file.write_text(
         f"HOSPITAL_TOKEN={tokens.hospital}\nAALBORG_TOKEN={tokens.municipality}\n"
         f"OVERGANG=http://127.0.0.1:{port}\n"

@@ -17,6 +17,13 @@ def sessions_for(settings: Settings) -> sessionmaker[Session]:
     return session_factory(create_db_engine(settings.database_url))
 
 
+def dispose(sessions: sessionmaker[Session]) -> None:
+    """Close the connections of sessions made by `sessions_for` (a command that is done)."""
+    bind = sessions.kw.get("bind")
+    if isinstance(bind, Engine):
+        bind.dispose()
+
+
 def upgrade(*, database_url: str) -> None:
     """Create or migrate the database to the newest schema."""
     upgrade_database(database_url)

@@ -35,6 +35,7 @@ class Partner:
     sor: str
     region: str | None
     municipality_code: str | None
+    gln: str | None = None
 
     @classmethod
     def of(cls, organisation: Organisation) -> Partner:
@@ -43,6 +44,7 @@ class Partner:
             sor=organisation.sor,
             region=organisation.region,
             municipality_code=organisation.municipality_code,
+            gln=organisation.gln,
         )
 
 
@@ -105,6 +107,15 @@ def create_client(
         client, token = _add_client(session=session, org=org, name=name, now=now)
         client.token_expires_at = expires_at
         return NewClient(id=client.id, token=token)
+
+
+def find_partner(*, sessions: sessionmaker[Session], org: str) -> Partner | None:
+    """The organisation registered with this SOR or municipality code, if any."""
+    with transaction(sessions) as session:
+        found = partners.find_organisation_by_sor(session=session, sor=org)
+        if found is None and len(org) <= 4 and org.isdigit():
+            found = partners.find_municipality(session=session, code=org.zfill(4))
+        return Partner.of(found) if found is not None else None
 
 
 def setup_demo_partners(*, sessions: sessionmaker[Session], now: datetime) -> DemoTokens:
