@@ -171,7 +171,12 @@ def test_the_operator_lists_dead_deliveries_and_replays_a_municipality_s_dead_on
         "HTTP 500",
         str(dead.inbox_message_id),
     ]
-    assert (replayed.exit_code, replayed.output) == (0, "1 deliveries queued again\n")
+    assert replayed.exit_code == 0, replayed.output
+    assert replayed.output.splitlines() == [
+        "delivery\toutcome\tnow_carried_by\tendpoint",
+        f"{dead.id}\tqueued\t{dead.id}\t{dead.endpoint_id}",
+        "1 queued; 0 already-pending; 0 already-delivered; 0 no-active-endpoint; 0 not-found",
+    ]
     assert pusher.deliveries()[0].state == "pending"
     assert (unknown.exit_code, unknown.output) == (
         1,

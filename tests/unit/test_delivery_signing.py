@@ -26,7 +26,7 @@ def test_the_receivers_library_accepts_our_headers() -> None:
     secret = new_secret()
     at = datetime.now(UTC)
 
-    headers = signed_headers(secret=secret, message_id=MESSAGE_ID, body=BODY, at=at)
+    headers = signed_headers(secrets=[secret], message_id=MESSAGE_ID, body=BODY, at=at)
 
     assert headers["webhook-id"] == MESSAGE_ID
     assert headers["webhook-timestamp"] == str(int(at.timestamp()))
@@ -38,7 +38,7 @@ def test_a_copenhagen_winter_time_still_signs_the_utc_timestamp() -> None:
     secret = new_secret()
     at = datetime.now(UTC).astimezone(timezone(timedelta(hours=1)))
 
-    headers = signed_headers(secret=secret, message_id=MESSAGE_ID, body=BODY, at=at)
+    headers = signed_headers(secrets=[secret], message_id=MESSAGE_ID, body=BODY, at=at)
 
     assert headers["webhook-timestamp"] == str(int(at.timestamp()))
     Webhook(secret).verify(BODY, headers)
@@ -46,7 +46,9 @@ def test_a_copenhagen_winter_time_still_signs_the_utc_timestamp() -> None:
 
 def test_a_changed_body_fails_verification() -> None:
     secret = new_secret()
-    headers = signed_headers(secret=secret, message_id=MESSAGE_ID, body=BODY, at=datetime.now(UTC))
+    headers = signed_headers(
+        secrets=[secret], message_id=MESSAGE_ID, body=BODY, at=datetime.now(UTC)
+    )
 
     with pytest.raises(WebhookVerificationError):
         Webhook(secret).verify(BODY.replace(b"7f0c", b"7f0d"), headers)
@@ -54,7 +56,7 @@ def test_a_changed_body_fails_verification() -> None:
 
 def test_another_endpoints_secret_fails_verification() -> None:
     headers = signed_headers(
-        secret=new_secret(), message_id=MESSAGE_ID, body=BODY, at=datetime.now(UTC)
+        secrets=[new_secret()], message_id=MESSAGE_ID, body=BODY, at=datetime.now(UTC)
     )
 
     with pytest.raises(WebhookVerificationError):
@@ -64,11 +66,13 @@ def test_another_endpoints_secret_fails_verification() -> None:
 def test_a_naive_signing_time_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         signed_headers(
-            secret=new_secret(), message_id=MESSAGE_ID, body=BODY, at=datetime(2026, 3, 2, 9)
+            secrets=[new_secret()], message_id=MESSAGE_ID, body=BODY, at=datetime(2026, 3, 2, 9)
         )
 
 
 @pytest.mark.parametrize("message_id", ["", "abc.def"])
 def test_a_message_id_that_would_blur_the_signed_content_is_refused(message_id: str) -> None:
     with pytest.raises(ValueError, match="message id"):
-        signed_headers(secret=new_secret(), message_id=message_id, body=BODY, at=datetime.now(UTC))
+        signed_headers(
+            secrets=[new_secret()], message_id=message_id, body=BODY, at=datetime.now(UTC)
+        )

@@ -1,4 +1,4 @@
-"""The operator's command line: `overgang db|org|client|audit|checklist|webhook|deliveries|serve|worker|demo`."""
+"""The operator's command line: `overgang db|org|client|audit|checklist|webhook|deliveries|secrets|serve|worker|demo`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import typer
 
 from overgang.cli import operations
 from overgang.cli.checklist import checklist_app
-from overgang.cli.delivery import deliveries_app, webhook_app
+from overgang.cli.delivery import deliveries_app, secrets_app, webhook_app
 from overgang.cli.partners import client_app, org_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -17,6 +17,7 @@ app.add_typer(operations.audit_app, name="audit")
 app.add_typer(checklist_app, name="checklist")
 app.add_typer(webhook_app, name="webhook")
 app.add_typer(deliveries_app, name="deliveries")
+app.add_typer(secrets_app, name="secrets")
 for command in (operations.serve, operations.worker, operations.demo, operations.openapi):
     app.command()(command)
 
