@@ -14,6 +14,7 @@ from overgang.api.deps import AuditDep, CallerDep, SessionsDep, SettingsDep
 from overgang.api.errors import problem_responses
 from overgang.delivery.states import SigningScheme
 from overgang.service import webhooks
+from overgang.service.webhook_results import Endpoint
 from overgang.service.webhook_secrets import MAX_OVERLAP
 
 router = APIRouter(prefix="/api/v1", tags=["Webhooks (push delivery)"])
@@ -91,7 +92,7 @@ class ReplayOut(DeliveryOut):
     replayed_from: uuid.UUID = Field(description="The delivery asked to be replayed.")
 
 
-def _created(endpoint: webhooks.Endpoint, shown: str) -> dict[str, Any]:
+def _created(endpoint: Endpoint, shown: str) -> dict[str, Any]:
     """The endpoint with its secret, or null for ed25519 (its public key is shown anyway)."""
     return {**asdict(endpoint), "secret": None if endpoint.public_key else shown}
 

@@ -5,7 +5,6 @@ Each call is one transaction."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -19,11 +18,12 @@ from overgang.delivery.targets import UnsafeWebhookUrl, check_webhook_url
 from overgang.errors import NotFound, Unprocessable
 from overgang.service.audit import AuditContext, audited
 from overgang.service.caller import Caller
-from overgang.service.replaying import Replayed, replay_deliveries
+from overgang.service.replaying import replay_deliveries
+from overgang.service.webhook_results import DeliveryStatus, Endpoint, ReplayResult
 from overgang.service.webhook_secrets import issue_secret, keys_of, rotate_secret
 from overgang.storage import deliveries as delivery_store
 from overgang.storage.db import transaction
-from overgang.storage.models import Delivery, Organisation, WebhookEndpoint
+from overgang.storage.models import Organisation, WebhookEndpoint
 from overgang.storage.partners import find_municipality
 
 # The operator's filters: "failing" is a pending delivery that has been tried at least once.
@@ -35,82 +35,6 @@ OPERATOR_DELIVERY_FILTERS = {
     "cancelled": (DeliveryState.CANCELLED,),
     "rerouted": (DeliveryState.REROUTED,),
 }
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """A webhook endpoint and its health, without its secret (an ed25519 endpoint's public
-    key is no secret)."""
-
-    id: uuid.UUID
-    url: str
-    active: bool
-    health: str
-    consecutive_failures: int
-    disabled_reason: str | None
-    created_at: datetime
-    scheme: str
-    public_key: str | None
-    previous_secret_until: datetime | None
-
-    @classmethod
-    def of(cls, row: WebhookEndpoint) -> Endpoint:
-        return cls(
-            id=row.id,
-            url=row.url,
-            active=row.active,
-            health=row.health,
-            consecutive_failures=row.consecutive_failures,
-            disabled_reason=row.disabled_reason,
-            created_at=row.created_at,
-            scheme=row.scheme,
-            public_key=row.public_key,
-            previous_secret_until=row.previous_secret_until,
-        )
-
-
-@dataclass(frozen=True)
-class DeliveryStatus:
-    """Where one push of an inbox message to one endpoint stands."""
-
-    id: uuid.UUID
-    inbox_message_id: uuid.UUID
-    endpoint_id: uuid.UUID
-    sequence: int
-    state: str
-    attempts: int
-    next_attempt_at: datetime
-    delivered_at: datetime | None
-    last_error: str | None
-
-    @classmethod
-    def of(cls, row: Delivery) -> DeliveryStatus:
-        return cls(
-            id=row.id,
-            inbox_message_id=row.inbox_message_id,
-            endpoint_id=row.endpoint_id,
-            sequence=row.sequence,
-            state=row.state,
-            attempts=row.attempts,
-            next_attempt_at=row.next_attempt_at,
-            delivered_at=row.delivered_at,
-            last_error=row.last_error,
-        )
-
-
-@dataclass(frozen=True)
-class ReplayResult:
-    """One delivery asked about in a replay: what was done, and the delivery that now carries
-    its message (None when nothing does)."""
-
-    delivery_id: uuid.UUID
-    outcome: ReplayOutcome
-    carrier: DeliveryStatus | None
-
-    @classmethod
-    def of(cls, replayed: Replayed) -> ReplayResult:
-        carrier = DeliveryStatus.of(replayed.carrier) if replayed.carrier else None
-        return cls(delivery_id=replayed.asked, outcome=replayed.outcome, carrier=carrier)
 
 
 def register_endpoint(
