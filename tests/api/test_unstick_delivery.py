@@ -215,3 +215,27 @@ def test_outbox_gauges_read_zero_when_empty_and_dead_letters_have_a_count_and_an
     assert sample(stuck, "overgang_outbox_dead", municipality="0851") == 1
     assert sample(stuck, "overgang_outbox_oldest_dead_seconds", municipality="0851") > 0
     assert sample(stuck, "overgang_outbox_dead", municipality="0101") == 0
+
+
+def test_a_rerouted_delivery_replayed_after_its_endpoint_is_reactivated_goes_there_again(
+    api: Api, pusher: Pusher, operator: CliRunner
+) -> None:
+    with loopback_receiver(answers(*[500] * 6, 410)) as old, loopback_receiver() as new:
+        first = register(api, old.url)
+        dead_then_gone(api, pusher, old)
+        second = register(api, new.url)
+        operator.invoke(cli, ["deliveries", "replay", "--municipality", "0851"])
+        api.client.delete(
+            f"/api/v1/webhooks/{second['id']}", headers=api.auth(api.tokens.aalborg)
+        )  # the new endpoint's copies are cancelled
+        api.client.post(
+            f"/api/v1/webhooks/{first['id']}/reactivate", headers=api.auth(api.tokens.aalborg)
+        )
+        rerouted = next(d for d in pusher.deliveries() if d.state == "rerouted")
+        result = operator.invoke(cli, ["deliveries", "replay", "--id", str(rerouted.id)])
+        pusher.round()
+        old.wait_for(8)
+
+    assert result.output.splitlines()[1] == (f"{rerouted.id}\tqueued\t{rerouted.id}\t{first['id']}")
+    assert old.received[-1].headers["webhook-id"] == str(rerouted.inbox_message_id)
+    assert not new.received

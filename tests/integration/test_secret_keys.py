@@ -11,10 +11,13 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import create_engine, select
+from typer.testing import CliRunner
 
+from overgang.cli import app as cli
 from overgang.config import Settings
 from overgang.delivery.secret_keys import Sealed, new_key, parse_secret_keys
 from overgang.service.webhook_secrets import SecretKeysMissing, prepare_secrets
+from overgang.service.worker import DeliveryWorker
 from overgang.storage.db import alembic_config, create_db_engine, session_factory, transaction
 from overgang.storage.models import WebhookEndpoint
 from overgang.storage.types import UTCDateTime
@@ -125,3 +128,24 @@ def test_start_up_refuses_secrets_sealed_under_a_key_no_longer_configured(
 
 def test_no_endpoints_need_no_keys(database_url: str) -> None:
     prepare(database_url, None)
+
+
+def test_the_sender_does_not_start_without_keys_while_secrets_are_stored(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store_a_clear_secret_before_0007(database_url)
+    monkeypatch.setenv("OVERGANG_DATABASE_URL", database_url)
+    monkeypatch.delenv("OVERGANG_SECRET_KEYS", raising=False)
+
+    def started(self: DeliveryWorker) -> None:
+        raise AssertionError("the sender started")
+
+    monkeypatch.setattr(DeliveryWorker, "start", started)  # a regression fails, never hangs
+
+    result = CliRunner().invoke(cli, ["worker"])
+
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: 1 webhook secrets are stored but OVERGANG_SECRET_KEYS is not set: set it "
+        "(see README, Push delivery)\n"
+    )

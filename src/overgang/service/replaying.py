@@ -83,8 +83,11 @@ def _replay_one(*, session: Session, row: Delivery, now: datetime) -> list[Repla
     if not targets:
         return [Replayed(row.id, ReplayOutcome.NO_ACTIVE_ENDPOINT, None)]
     results = [_send_to(session=session, row=row, target=target, now=now) for target in targets]
-    row.state = DeliveryState.REROUTED
-    row.leased_until = None
+    if all(result.carrier is not row for result in results):
+        # Carried elsewhere now. (A rerouted delivery whose endpoint was reactivated since is
+        # itself one of the targets, and was just restarted.)
+        row.state = DeliveryState.REROUTED
+        row.leased_until = None
     return results
 
 
