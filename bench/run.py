@@ -42,6 +42,7 @@ from bench.servers import (
     postgres_started_at,
     register_partners,
 )
+from overgang.delivery.secret_keys import new_key
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://overgang:overgang@127.0.0.1:5432/overgang_bench"
 PROCESS_MESSAGE = "/fhir/$process-message"
@@ -228,6 +229,8 @@ def overgang_bench(args: argparse.Namespace, workdir: Path, receiver: ReceiverPr
         "OVERGANG_ALLOW_INSECURE_WEBHOOKS": "1",
         "OVERGANG_LOG_LEVEL": "WARNING",
         "OVERGANG_RUN_WORKER": "false" if args.no_webhooks else "true",
+        # A throwaway key for a throwaway database: webhook secrets are sealed at rest.
+        "OVERGANG_SECRET_KEYS": f"bench:{new_key()}",
     }
     token = register_partners(env=env, webhook_url=receiver.url)
     server = overgang_server(

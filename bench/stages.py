@@ -35,6 +35,7 @@ from bench.servers import (
 from overgang.checklist import default_checklist_dir, load_checklists
 from overgang.config import Settings
 from overgang.delivery.outbox import deliver_due
+from overgang.delivery.secret_keys import new_key
 from overgang.delivery.sender import make_client
 from overgang.fhir.decode import decode_body
 from overgang.fhir.read import read_message
@@ -54,7 +55,9 @@ class Stages:
 
     def __init__(self, url: str, webhook_url: str) -> None:
         upgrade_database(url)
-        self.settings = Settings(database_url=url, allow_insecure_webhooks=True)
+        self.settings = Settings(
+            database_url=url, allow_insecure_webhooks=True, secret_keys=f"bench:{new_key()}"
+        )
         self.engine = create_db_engine(url)
         self.sessions = session_factory(self.engine)
         self.checklists = load_checklists(default_checklist_dir())

@@ -3,6 +3,7 @@ PostgreSQL when OVERGANG_TEST_POSTGRES_URL is set), registered partners and an H
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import time
@@ -34,6 +35,8 @@ from tests.messages import (
 )
 
 POSTGRES_URL = os.environ.get("OVERGANG_TEST_POSTGRES_URL")
+# Webhook secrets are sealed at rest; the tests' key (never a real installation's).
+TEST_SECRET_KEYS = "test1:" + base64.b64encode(bytes(range(32))).decode("ascii")
 COPENHAGEN_SOR, COPENHAGEN_GLN = "123456100001608", "5790000111114"
 
 
@@ -199,7 +202,12 @@ class Api:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     # Tests that push start the sender themselves; the others need no background thread.
-    return Settings(database_url=database_url, run_worker=False, allow_insecure_webhooks=True)
+    return Settings(
+        database_url=database_url,
+        run_worker=False,
+        allow_insecure_webhooks=True,
+        secret_keys=TEST_SECRET_KEYS,
+    )
 
 
 @pytest.fixture

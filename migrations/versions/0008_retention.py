@@ -3,7 +3,7 @@
 Existing rows keep everything they hold; the first `overgang retention run` empties what is due.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 from overgang.storage.types import UTCDateTime
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

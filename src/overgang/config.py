@@ -12,10 +12,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from overgang.delivery.backoff import parse_schedule
+from overgang.delivery.secret_keys import SecretKeys, secret_keys_from
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="OVERGANG_", extra="ignore")
+    # hide_input_in_errors: a bad value is not echoed (secret keys, a database password).
+    model_config = SettingsConfigDict(
+        env_prefix="OVERGANG_", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = Field(
         default=f"sqlite:///{Path.cwd() / 'overgang.db'}",
@@ -136,6 +140,14 @@ class Settings(BaseSettings):
         "pseudonymised episodes. Unset: closed episodes are not pseudonymised (retention runs "
         "count them as waiting). Never change it: episodes keyed before would no longer link.",
     )
+    # Webhook secrets at rest (delivery.secret_keys). No default: a key in the code would be
+    # a key in every installation; without keys endpoints cannot be registered, and serve and
+    # worker refuse to start while secrets are stored.
+    secret_keys: SecretStr | None = Field(
+        default=None,
+        description="Keys that seal webhook secrets: comma-separated key-id:base64-of-32-bytes "
+        "pairs; the first seals, all open (`overgang secrets new-key` makes one).",
+    )
     max_json_depth: int = 64
     max_future_skew_seconds: int = 300
     log_level: str = "INFO"
@@ -179,6 +191,13 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def keys_for_secrets(self) -> SecretKeys | None:
+        """The parsed OVERGANG_SECRET_KEYS, or None when unset."""
+        if self.secret_keys is None or not self.secret_keys.get_secret_value():
+            return None
+        return secret_keys_from(self.secret_keys.get_secret_value())
+
     # Each setting is checked here, by the code that reads it later, so that a bad value stops
     # `serve` and `worker` at start-up rather than failing a sender round hours later.
     @field_validator("database_url")
@@ -200,6 +219,13 @@ class Settings(BaseSettings):
         if not value:
             return None  # empty: the default schedule
         parse_schedule(value)
+        return value
+
+    @field_validator("secret_keys")
+    @classmethod
+    def _secret_keys_parse(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value():
+            secret_keys_from(value.get_secret_value())
         return value
 
     @field_validator(

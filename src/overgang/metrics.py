@@ -55,41 +55,66 @@ RETENTION_ACTIONS = Counter(
 
 
 class OutboxCollector(Collector):
-    """Queue depth and the age of the oldest undelivered message, read from the database at
-    scrape time, so every replica reports the shared outbox the same way."""
+    """Per municipality: the outbox depth and the age of its oldest undelivered message, and
+    the dead letters' count and the age of the oldest. Read from the database at scrape time,
+    so every replica reports the shared outbox the same way; every registered municipality is
+    reported, with 0 when it has nothing waiting, so a series never vanishes under an alert."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        depth = GaugeMetricFamily(
-            "overgang_outbox_pending",
-            "Deliveries waiting to be pushed, by municipality.",
-            labels=["municipality"],
-        )
-        oldest = GaugeMetricFamily(
-            "overgang_outbox_oldest_pending_seconds",
-            "Age of the oldest undelivered message, by municipality.",
-            labels=["municipality"],
-        )
+        gauges = {
+            (DeliveryState.PENDING, "count"): GaugeMetricFamily(
+                "overgang_outbox_pending",
+                "Deliveries waiting to be pushed, by municipality.",
+                labels=["municipality"],
+            ),
+            (DeliveryState.PENDING, "age"): GaugeMetricFamily(
+                "overgang_outbox_oldest_pending_seconds",
+                "Age of the oldest undelivered message, by municipality (0: none).",
+                labels=["municipality"],
+            ),
+            (DeliveryState.DEAD, "count"): GaugeMetricFamily(
+                "overgang_outbox_dead",
+                "Dead letters (retries ran out; replayable), by municipality.",
+                labels=["municipality"],
+            ),
+            (DeliveryState.DEAD, "age"): GaugeMetricFamily(
+                "overgang_outbox_oldest_dead_seconds",
+                "Age of the message of the oldest dead letter, by municipality (0: none).",
+                labels=["municipality"],
+            ),
+        }
         now = datetime.now(UTC)
         with transaction(self.sessions) as session:
+            codes = session.scalars(
+                select(Organisation.municipality_code)
+                .where(Organisation.kind == "municipality")
+                .order_by(Organisation.municipality_code)
+            ).all()
             rows = session.execute(
                 select(
                     Organisation.municipality_code,
+                    Delivery.state,
                     func.count(Delivery.id),
                     func.min(Delivery.created_at),
                 )
                 .join(Organisation, Organisation.id == Delivery.municipality_organisation_id)
-                .where(Delivery.state == DeliveryState.PENDING)
-                .group_by(Organisation.municipality_code)
+                .where(Delivery.state.in_((DeliveryState.PENDING, DeliveryState.DEAD)))
+                .group_by(Organisation.municipality_code, Delivery.state)
             ).all()
-        for code, count, first in rows:
-            depth.add_metric([code or "-"], count)
-            first_at = first if first.tzinfo else first.replace(tzinfo=UTC)
-            oldest.add_metric([code or "-"], (now - first_at).total_seconds())
-        yield depth
-        yield oldest
+        found = {(code, state): (count, first) for code, state, count, first in rows}
+        for code in codes:
+            for state in (DeliveryState.PENDING, DeliveryState.DEAD):
+                count, first = found.get((code, state), (0, None))
+                age = 0.0
+                if first is not None:
+                    first_at = first if first.tzinfo else first.replace(tzinfo=UTC)
+                    age = max((now - first_at).total_seconds(), 0.0)
+                gauges[state, "count"].add_metric([code or "-"], count)
+                gauges[state, "age"].add_metric([code or "-"], age)
+        yield from gauges.values()
 
 
 def render(sessions: sessionmaker[Session]) -> bytes:

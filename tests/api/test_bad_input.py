@@ -308,8 +308,16 @@ def test_an_xml_body_nested_ten_thousand_levels_deep_is_refused(api: Api) -> Non
     )
 
     response = api.send(body, content_type="application/fhir+xml")
+    # Asked for JSON, so the refusal can be read here; unasked, it comes as XML, as it was sent.
+    as_json = api.client.post(
+        "/fhir/$process-message?_format=json",
+        content=body,
+        headers={**api.auth(api.tokens.hospital), "Content-Type": "application/fhir+xml"},
+    )
 
-    refused_with_outcome(response, status=400)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/fhir+xml")
+    refused_with_outcome(as_json, status=400)
     assert_nothing_stored(api)
 
 

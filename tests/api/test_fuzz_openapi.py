@@ -49,6 +49,7 @@ JSON_BODY_ROUTES = [
     ("POST", "/api/v1/inbox/{message_id}/ack"),
     ("POST", "/api/v1/episodes/{episode}/readiness"),
     ("POST", "/api/v1/webhooks"),
+    ("POST", "/api/v1/webhooks/{endpoint_id}/rotate-secret"),
 ]
 
 
@@ -92,7 +93,7 @@ def test_a_body_that_is_not_utf8_gets_a_documented_status(
 ) -> None:
     operation = SCHEMA[path][method]
     case = operation.Case(
-        path_parameters={name: "x" for name in ("message_id", "episode")},
+        path_parameters={name: "x" for name in ("message_id", "episode", "endpoint_id")},
         body=b"\xff{",
         media_type="application/json",
     )

@@ -17,7 +17,7 @@ from overgang.config import Settings
 from overgang.service import partners, webhooks
 from overgang.storage.db import create_db_engine, session_factory, transaction, upgrade_database
 from overgang.storage.models import Delivery
-from tests.conftest import drop_test_database
+from tests.conftest import TEST_SECRET_KEYS, drop_test_database
 from tests.faults.processes import Processes
 from tests.messages import AALBORG_GLN, AALBORG_SOR, HOSPITAL_GLN, HOSPITAL_SOR
 
@@ -73,7 +73,9 @@ def deploy(database_url: str, *, webhook_url: str) -> Deployment:
 
     Set up in-process rather than through the CLI: six CLI starts would cost ~8 s per test.
     """
-    settings = Settings(database_url=database_url, allow_insecure_webhooks=True)
+    settings = Settings(
+        database_url=database_url, allow_insecure_webhooks=True, secret_keys=TEST_SECRET_KEYS
+    )
     now = datetime.now(UTC)
     engine = create_db_engine(database_url)
     sessions = session_factory(engine)
@@ -93,6 +95,7 @@ def deploy(database_url: str, *, webhook_url: str) -> Deployment:
         **os.environ,
         "OVERGANG_DATABASE_URL": database_url,
         "OVERGANG_ALLOW_INSECURE_WEBHOOKS": "true",
+        "OVERGANG_SECRET_KEYS": TEST_SECRET_KEYS,
         "OVERGANG_WEBHOOK_RETRY_SCHEDULE": RETRY_SCHEDULE,
         "OVERGANG_WEBHOOK_READ_TIMEOUT": str(READ_TIMEOUT),
         "OVERGANG_WEBHOOK_CONNECT_TIMEOUT": "1",

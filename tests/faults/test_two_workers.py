@@ -17,6 +17,7 @@ from overgang.delivery.outbox import claim_jobs, deliver_due
 from overgang.delivery.sender import make_client
 from overgang.service.worker import utc_now
 from overgang.storage.db import create_db_engine, session_factory
+from tests.conftest import TEST_SECRET_KEYS
 from tests.faults.checks import assert_each_message_taken_once, half_done, wait_until_delivered
 from tests.faults.conftest import LEASE, MAX_ATTEMPTS, deploy
 from tests.faults.faulty_receiver import Answer, faulty_receiver
@@ -101,6 +102,7 @@ def test_a_delivery_in_flight_past_its_lease_is_not_claimed_by_a_second_worker(
         settings = Settings(
             database_url=postgres_database,
             allow_insecure_webhooks=True,
+            secret_keys=TEST_SECRET_KEYS,
             worker_batch_size=BATCH,
             worker_concurrency=1,
         )

@@ -114,7 +114,7 @@ def client() -> Iterator[httpx.Client]:
 
 def post(client: httpx.Client, url: str, secret: str | None = None) -> AttemptOutcome:
     headers = signed_headers(
-        secret=secret or new_secret(),
+        secrets=[secret or new_secret()],
         message_id="5e3c1f0a-7b2d-4c9e-8f61-2a4b6c8d0e1f",
         body=BODY,
         at=datetime.now(UTC),

@@ -1,4 +1,4 @@
-"""The operator's command line: `overgang db|org|client|audit|checklist|webhook|deliveries|serve|worker|demo`."""
+"""The operator's command line: `overgang db|org|client|audit|checklist|webhook|deliveries|secrets|serve|worker|demo`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import typer
 
 from overgang.cli import listen, operations, simulate
 from overgang.cli.checklist import checklist_app
-from overgang.cli.delivery import deliveries_app, webhook_app
+from overgang.cli.delivery import deliveries_app, secrets_app, webhook_app
 from overgang.cli.partners import client_app, org_app
 from overgang.cli.retention import retention_app
 
@@ -19,6 +19,7 @@ app.add_typer(checklist_app, name="checklist")
 app.add_typer(webhook_app, name="webhook")
 app.add_typer(deliveries_app, name="deliveries")
 app.add_typer(retention_app, name="retention")
+app.add_typer(secrets_app, name="secrets")
 for command in (operations.serve, operations.worker, operations.demo, operations.openapi):
     app.command()(command)
 app.command()(simulate.simulate)

@@ -13,6 +13,7 @@ import typer
 
 from overgang.cli.checklist import load_catalog
 from overgang.cli.common import fail, load_settings, parse_since
+from overgang.cli.delivery import prepare_webhook_secrets
 from overgang.service import audit, database, partners
 from overgang.service.database import sessions_for
 from overgang.simulate.demo import seed_history
@@ -96,6 +97,7 @@ def serve(
     load_catalog(settings)  # refuse to start on a broken checklist file, saying which and why
     if settings.is_sqlite:
         database.upgrade(database_url=settings.database_url)
+    prepare_webhook_secrets(settings)
     # uvicorn finishes in-flight requests on SIGTERM/SIGINT, then re-raises the signal; this
     # handler turns that final signal into a normal exit (status 0) for process supervisors.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -124,6 +126,7 @@ def worker() -> None:
 
     settings = load_settings()
     configure_logging(settings.log_level)
+    prepare_webhook_secrets(settings)
     delivery = DeliveryWorker(sessions=sessions_for(settings), settings=settings)
     stopped = threading.Event()
     for signum in (signals.SIGTERM, signals.SIGINT):

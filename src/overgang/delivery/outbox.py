@@ -30,6 +30,7 @@ from overgang.delivery.backoff import (
     parse_retry_after,
     parse_schedule,
 )
+from overgang.delivery.secret_keys import SecretKeyError, SecretKeys, open_stored
 from overgang.delivery.sender import AttemptOutcome, send
 from overgang.delivery.signing import signed_headers
 from overgang.delivery.states import DeliveryState, EndpointHealth
@@ -117,12 +118,49 @@ def attempt(
             error_class=error,
             retry_after=None,
         )
-    headers = signed_headers(
-        secret=job.secret, message_id=str(job.message_id), body=job.body, at=now
-    )
+    try:
+        # Opened here, at the last moment, and never logged.
+        secrets = signing_secrets(job, keys=settings.keys_for_secrets, now=now)
+    except SecretKeyError as error:
+        log.error(
+            "webhook secret cannot be opened",
+            extra={"endpoint_id": str(job.endpoint_id), "error": str(error)},
+        )
+        return AttemptOutcome(
+            kind="failed",
+            status_code=None,
+            duration_ms=0.0,
+            response_excerpt="",
+            error_class="secret-key-error",
+            retry_after=None,
+        )
+    headers = signed_headers(secrets=secrets, message_id=str(job.message_id), body=job.body, at=now)
     headers["overgang-sequence"] = str(job.sequence)
     headers["overgang-kind"] = job.kind
     return send(client=client, url=job.url, body=job.body, headers=headers)
+
+
+def signing_secrets(job: DueDelivery, *, keys: SecretKeys | None, now: datetime) -> list[str]:
+    """The endpoint's current secret, then the one it replaced while the overlap lasts."""
+    found = [
+        open_stored(
+            keys, key_id=job.secret_key_id, data=job.sealed_secret, endpoint_id=job.endpoint_id
+        )
+    ]
+    if (
+        job.previous_sealed_secret is not None
+        and job.previous_secret_until is not None
+        and now < job.previous_secret_until
+    ):
+        found.append(
+            open_stored(
+                keys,
+                key_id=job.previous_secret_key_id,
+                data=job.previous_sealed_secret,
+                endpoint_id=job.endpoint_id,
+            )
+        )
+    return found
 
 
 def record_outcomes(
@@ -209,6 +247,18 @@ def disable_endpoint(
     for delivery in session.identity_map.values():
         if isinstance(delivery, Delivery) and delivery.endpoint_id == endpoint.id:
             session.expire(delivery, ["state", "leased_until"])
+
+
+def reactivate_endpoint(*, endpoint: WebhookEndpoint, now: datetime) -> None:
+    """Push to a disabled endpoint again, healthy and with a clean failure count; the one way
+    an endpoint is reactivated. New messages go to it from now on; what it missed meanwhile
+    is in the inbox, and its cancelled or dead deliveries can be replayed."""
+    if endpoint.active:
+        return
+    endpoint.active = True
+    endpoint.disabled_reason = None
+    endpoint.consecutive_failures = 0
+    _change_health(endpoint, EndpointHealth.HEALTHY, now)
 
 
 def _failed(

@@ -5,23 +5,25 @@ Each call is one transaction."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.config import Settings
-from overgang.delivery.outbox import disable_endpoint
-from overgang.delivery.signing import new_secret
-from overgang.delivery.states import DeliveryState, EndpointHealth
+from overgang.delivery.outbox import disable_endpoint, reactivate_endpoint
+from overgang.delivery.secret_keys import SecretKeys
+from overgang.delivery.states import DeliveryState, EndpointHealth, ReplayOutcome, SigningScheme
 from overgang.delivery.targets import UnsafeWebhookUrl, check_webhook_url
 from overgang.errors import NotFound, Unprocessable
 from overgang.service.audit import AuditContext, audited
 from overgang.service.caller import Caller
+from overgang.service.replaying import replay_deliveries
+from overgang.service.webhook_results import DeliveryStatus, Endpoint, ReplayResult
+from overgang.service.webhook_secrets import issue_secret, keys_of, rotate_secret
 from overgang.storage import deliveries as delivery_store
 from overgang.storage.db import transaction
-from overgang.storage.models import Delivery, Organisation, WebhookEndpoint
+from overgang.storage.models import Organisation, WebhookEndpoint
 from overgang.storage.partners import find_municipality
 
 # The operator's filters: "failing" is a pending delivery that has been tried at least once.
@@ -31,61 +33,8 @@ OPERATOR_DELIVERY_FILTERS = {
     "dead": (DeliveryState.DEAD,),
     "delivered": (DeliveryState.DELIVERED,),
     "cancelled": (DeliveryState.CANCELLED,),
+    "rerouted": (DeliveryState.REROUTED,),
 }
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """A webhook endpoint and its health, without its secret."""
-
-    id: uuid.UUID
-    url: str
-    active: bool
-    health: str
-    consecutive_failures: int
-    disabled_reason: str | None
-    created_at: datetime
-
-    @classmethod
-    def of(cls, row: WebhookEndpoint) -> Endpoint:
-        return cls(
-            id=row.id,
-            url=row.url,
-            active=row.active,
-            health=row.health,
-            consecutive_failures=row.consecutive_failures,
-            disabled_reason=row.disabled_reason,
-            created_at=row.created_at,
-        )
-
-
-@dataclass(frozen=True)
-class DeliveryStatus:
-    """Where one push of an inbox message to one endpoint stands."""
-
-    id: uuid.UUID
-    inbox_message_id: uuid.UUID
-    endpoint_id: uuid.UUID
-    sequence: int
-    state: str
-    attempts: int
-    next_attempt_at: datetime
-    delivered_at: datetime | None
-    last_error: str | None
-
-    @classmethod
-    def of(cls, row: Delivery) -> DeliveryStatus:
-        return cls(
-            id=row.id,
-            inbox_message_id=row.inbox_message_id,
-            endpoint_id=row.endpoint_id,
-            sequence=row.sequence,
-            state=row.state,
-            attempts=row.attempts,
-            next_attempt_at=row.next_attempt_at,
-            delivered_at=row.delivered_at,
-            last_error=row.last_error,
-        )
 
 
 def register_endpoint(
@@ -95,8 +44,10 @@ def register_endpoint(
     url: str,
     settings: Settings,
     now: datetime,
+    scheme: SigningScheme = SigningScheme.HMAC_SHA256,
 ) -> tuple[Endpoint, str]:
-    """A new active endpoint of the municipality with this code, and its signing secret."""
+    """A new active endpoint of the municipality with this code, and what verifies its
+    signatures: the `whsec_` secret, or for ed25519 the `whpk_` public key."""
     with transaction(sessions) as session:
         return _add_endpoint(
             session=session,
@@ -104,7 +55,35 @@ def register_endpoint(
             url=url,
             settings=settings,
             now=now,
+            scheme=scheme,
         )
+
+
+def rotate(
+    *,
+    sessions: sessionmaker[Session],
+    endpoint_id: uuid.UUID,
+    overlap: timedelta,
+    settings: Settings,
+    now: datetime,
+) -> tuple[Endpoint, str]:
+    """A new secret for an endpoint (the old one also signs for `overlap`), and what verifies
+    it: shown this once."""
+    keys = keys_of(settings)
+    with transaction(sessions) as session:
+        endpoint = _endpoint(session=session, endpoint_id=endpoint_id, municipality_id=None)
+        shown = _rotate(endpoint=endpoint, overlap=overlap, keys=keys, now=now)
+        return Endpoint.of(endpoint), shown
+
+
+def reactivate(
+    *, sessions: sessionmaker[Session], endpoint_id: uuid.UUID, now: datetime
+) -> Endpoint:
+    """Push to a disabled endpoint again (after a 410 the receiver is back, or a mistake)."""
+    with transaction(sessions) as session:
+        endpoint = _endpoint(session=session, endpoint_id=endpoint_id, municipality_id=None)
+        reactivate_endpoint(endpoint=endpoint, now=now)
+        return Endpoint.of(endpoint)
 
 
 def list_endpoints(*, sessions: sessionmaker[Session], municipality: str) -> list[Endpoint]:
@@ -142,24 +121,31 @@ def replay(
     delivery_ids: list[uuid.UUID] | None = None,
     municipality: str | None = None,
     since: datetime | None = None,
-) -> list[DeliveryStatus]:
-    """Send dead-lettered deliveries again: these, or the municipality's since a time."""
+) -> list[ReplayResult]:
+    """Send dead-lettered deliveries again: these, or the municipality's since a time; each
+    with its own outcome (one that cannot be replayed does not stop the others)."""
     with transaction(sessions) as session:
         found = _municipality_named(session=session, code=municipality) if municipality else None
-        rows = _replay(
+        replayed = replay_deliveries(
             session=session,
             now=now,
             delivery_ids=delivery_ids,
             municipality_id=found.id if found else None,
             since=since,
         )
-        return [DeliveryStatus.of(row) for row in rows]
+        return [ReplayResult.of(item) for item in replayed]
 
 
 def register_for_caller(
-    *, sessions: sessionmaker[Session], caller: Caller, url: str, settings: Settings, now: datetime
+    *,
+    sessions: sessionmaker[Session],
+    caller: Caller,
+    url: str,
+    settings: Settings,
+    now: datetime,
+    scheme: SigningScheme = SigningScheme.HMAC_SHA256,
 ) -> tuple[Endpoint, str]:
-    """A new endpoint of the calling municipality, and its signing secret."""
+    """A new endpoint of the calling municipality, and its secret or public key."""
     caller.require_municipality()
     with transaction(sessions) as session:
         return _add_endpoint(
@@ -168,7 +154,41 @@ def register_for_caller(
             url=url,
             settings=settings,
             now=now,
+            scheme=scheme,
         )
+
+
+def rotate_for_caller(
+    *,
+    sessions: sessionmaker[Session],
+    caller: Caller,
+    endpoint_id: uuid.UUID,
+    overlap: timedelta,
+    settings: Settings,
+    now: datetime,
+) -> tuple[Endpoint, str]:
+    """A new secret for one of the calling municipality's endpoints, shown this once."""
+    caller.require_municipality()
+    keys = keys_of(settings)
+    with transaction(sessions) as session:
+        endpoint = _endpoint(
+            session=session, endpoint_id=endpoint_id, municipality_id=caller.organisation_id
+        )
+        shown = _rotate(endpoint=endpoint, overlap=overlap, keys=keys, now=now)
+        return Endpoint.of(endpoint), shown
+
+
+def reactivate_for_caller(
+    *, sessions: sessionmaker[Session], caller: Caller, endpoint_id: uuid.UUID, now: datetime
+) -> Endpoint:
+    """Push to one of the calling municipality's disabled endpoints again."""
+    caller.require_municipality()
+    with transaction(sessions) as session:
+        endpoint = _endpoint(
+            session=session, endpoint_id=endpoint_id, municipality_id=caller.organisation_id
+        )
+        reactivate_endpoint(endpoint=endpoint, now=now)
+        return Endpoint.of(endpoint)
 
 
 def endpoints_of_caller(*, sessions: sessionmaker[Session], caller: Caller) -> list[Endpoint]:
@@ -183,9 +203,9 @@ def deactivate_for_caller(
     """Stop pushing to an endpoint; what it did not get stays in the inbox for pulling."""
     caller.require_municipality()
     with transaction(sessions) as session:
-        endpoint = session.get(WebhookEndpoint, endpoint_id)
-        if endpoint is None or endpoint.municipality_organisation_id != caller.organisation_id:
-            raise NotFound("no such webhook endpoint")
+        endpoint = _endpoint(
+            session=session, endpoint_id=endpoint_id, municipality_id=caller.organisation_id
+        )
         disable_endpoint(
             session=session, endpoint=endpoint, reason="deactivated by the municipality", now=now
         )
@@ -226,8 +246,9 @@ def replay_for_caller(
     delivery_id: uuid.UUID,
     audit: AuditContext,
     now: datetime,
-) -> DeliveryStatus:
-    """Push one of the calling municipality's deliveries again: its message goes out anew."""
+) -> ReplayResult:
+    """Push one of the calling municipality's deliveries again: its message goes out anew, to
+    its endpoint or, when that is disabled, to the municipality's current one."""
     with audited(
         sessions=sessions,
         caller=caller,
@@ -237,14 +258,21 @@ def replay_for_caller(
         resource_id=str(delivery_id),
     ) as access:
         caller.require_municipality()
-        [row] = _replay(
+        first = replay_deliveries(
             session=access.session,
             now=now,
             delivery_ids=[delivery_id],
             municipality_id=caller.organisation_id,
-        )
-        access.touches(row.episode_id)
-        return DeliveryStatus.of(row)
+        )[0]
+        if first.outcome == ReplayOutcome.NOT_FOUND:
+            raise NotFound("no such delivery")
+        if first.carrier is None:
+            raise Unprocessable(
+                "the municipality has no active webhook endpoint: reactivate one or register "
+                "a new one, then replay"
+            )
+        access.touches(first.carrier.episode_id)
+        return ReplayResult.of(first)
 
 
 def _municipality_named(*, session: Session, code: str) -> Organisation:
@@ -254,10 +282,36 @@ def _municipality_named(*, session: Session, code: str) -> Organisation:
     return found
 
 
+def _endpoint(
+    *, session: Session, endpoint_id: uuid.UUID, municipality_id: uuid.UUID | None
+) -> WebhookEndpoint:
+    """The endpoint (of this municipality, when given); NotFound for another's."""
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or municipality_id not in (None, endpoint.municipality_organisation_id):
+        raise NotFound("no such webhook endpoint")
+    return endpoint
+
+
+def _rotate(
+    *, endpoint: WebhookEndpoint, overlap: timedelta, keys: SecretKeys, now: datetime
+) -> str:
+    try:
+        return rotate_secret(endpoint=endpoint, overlap=overlap, keys=keys, now=now)
+    except ValueError as error:
+        raise Unprocessable(str(error)) from None
+
+
 def _add_endpoint(
-    *, session: Session, municipality: Organisation, url: str, settings: Settings, now: datetime
+    *,
+    session: Session,
+    municipality: Organisation,
+    url: str,
+    settings: Settings,
+    now: datetime,
+    scheme: SigningScheme,
 ) -> tuple[Endpoint, str]:
     # The secret is returned this once and never shown again.
+    keys = keys_of(settings)
     if municipality.kind != "municipality":
         raise Unprocessable("webhook endpoints belong to municipalities")
     try:
@@ -268,19 +322,19 @@ def _add_endpoint(
         )
     except UnsafeWebhookUrl as error:
         raise Unprocessable(f"the webhook URL is not allowed: {error}") from None
-    secret = new_secret()
     endpoint = WebhookEndpoint(
+        id=uuid.uuid4(),  # the sealed secret is bound to it
         municipality_organisation_id=municipality.id,
         url=url,
-        secret=secret,
         active=True,
         health=EndpointHealth.HEALTHY,
         consecutive_failures=0,
         created_at=now,
     )
+    shown = issue_secret(endpoint=endpoint, scheme=scheme, keys=keys)
     session.add(endpoint)
     session.flush()
-    return Endpoint.of(endpoint), secret
+    return Endpoint.of(endpoint), shown
 
 
 def _endpoints_of(*, session: Session, municipality_id: uuid.UUID) -> list[Endpoint]:
@@ -290,37 +344,3 @@ def _endpoints_of(*, session: Session, municipality_id: uuid.UUID) -> list[Endpo
         .order_by(WebhookEndpoint.created_at)
     )
     return [Endpoint.of(row) for row in rows]
-
-
-def _replay(
-    *,
-    session: Session,
-    now: datetime,
-    delivery_ids: list[uuid.UUID] | None = None,
-    municipality_id: uuid.UUID | None = None,
-    since: datetime | None = None,
-) -> list[Delivery]:
-    """Dead-lettered (or cancelled) deliveries made pending again, from their first attempt."""
-    if delivery_ids:
-        rows = [row for row in (session.get(Delivery, i) for i in delivery_ids) if row is not None]
-        if municipality_id is not None:
-            rows = [row for row in rows if row.municipality_organisation_id == municipality_id]
-        if len(rows) != len(delivery_ids):
-            raise NotFound("no such delivery")
-    else:
-        rows = delivery_store.list_deliveries(
-            session=session,
-            states=(DeliveryState.DEAD, DeliveryState.CANCELLED),
-            municipality_id=municipality_id,
-            since=since,
-        )
-    for row in rows:
-        endpoint = session.get_one(WebhookEndpoint, row.endpoint_id)
-        if not endpoint.active:
-            raise Unprocessable("the endpoint is not active; activate or replace it first")
-        if row.state in (DeliveryState.DEAD, DeliveryState.CANCELLED):
-            row.state = DeliveryState.PENDING
-            row.attempts = 0
-            row.next_attempt_at = now
-            row.leased_until = None
-    return rows

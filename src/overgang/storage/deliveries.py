@@ -15,6 +15,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
+    func,
     or_,
     select,
     update,
@@ -64,10 +65,15 @@ _DUE_WITH_SEND_DATA = (
         Delivery.id,
         InboxMessage.id,
         WebhookEndpoint.url,
-        WebhookEndpoint.secret,
         InboxMessage.body,
         InboxMessage.sequence,
         InboxMessage.kind,
+        WebhookEndpoint.id,
+        WebhookEndpoint.secret_key_id,
+        WebhookEndpoint.sealed_secret,
+        WebhookEndpoint.previous_secret_key_id,
+        WebhookEndpoint.previous_sealed_secret,
+        WebhookEndpoint.previous_secret_until,
     )
     .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
     .join(InboxMessage, InboxMessage.id == Delivery.inbox_message_id)
@@ -100,15 +106,21 @@ _LEASE = (
 
 @dataclass(frozen=True)
 class DueDelivery:
-    """A claimed delivery with what sending it needs, read in the claiming query."""
+    """A claimed delivery with what sending it needs, read in the claiming query. The secrets
+    stay sealed until the moment of signing (a NULL key id: stored in the clear before 0007)."""
 
     delivery_id: uuid.UUID
     message_id: uuid.UUID
     url: str
-    secret: str
     body: bytes
     sequence: int
     kind: str
+    endpoint_id: uuid.UUID
+    secret_key_id: str | None
+    sealed_secret: str
+    previous_secret_key_id: str | None = None
+    previous_sealed_secret: str | None = None
+    previous_secret_until: datetime | None = None
 
 
 def claim_due_deliveries(
@@ -131,6 +143,32 @@ def claim_due_deliveries(
     ids = [row.delivery_id for row in due]
     leased = set(session.scalars(_LEASE, {"ids": ids, "now": now, "lease_until": lease_until}))
     return [row for row in due if row.delivery_id in leased]
+
+
+def active_endpoints_oldest_first(
+    *, session: Session, municipality_id: uuid.UUID
+) -> list[WebhookEndpoint]:
+    return list(
+        session.scalars(
+            select(WebhookEndpoint)
+            .where(
+                WebhookEndpoint.municipality_organisation_id == municipality_id,
+                WebhookEndpoint.active.is_(True),
+            )
+            .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
+        )
+    )
+
+
+def delivery_of(
+    *, session: Session, inbox_message_id: uuid.UUID, endpoint_id: uuid.UUID
+) -> Delivery | None:
+    """The delivery of this message to this endpoint, if there is one (there is at most one)."""
+    return session.scalars(
+        select(Delivery).where(
+            Delivery.inbox_message_id == inbox_message_id, Delivery.endpoint_id == endpoint_id
+        )
+    ).one_or_none()
 
 
 def lock_deliveries(*, session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Delivery]:
@@ -178,6 +216,27 @@ def cancel_pending_for_endpoint(*, session: Session, endpoint_id: uuid.UUID) -> 
         .values(state=DeliveryState.CANCELLED.value, leased_until=None)
         .execution_options(synchronize_session=False)
     )
+
+
+def endpoints_with_secrets(*, session: Session) -> list[WebhookEndpoint]:
+    """Every endpoint, locked (PostgreSQL) in id order: their secrets are about to be resealed."""
+    return list(
+        session.scalars(
+            select(WebhookEndpoint).order_by(WebhookEndpoint.id).with_for_update(key_share=True)
+        )
+    )
+
+
+def secret_key_ids_in_use(*, session: Session) -> dict[str | None, int]:
+    """How many stored secrets each key id seals (None: in the clear, from before 0007)."""
+    counts: dict[str | None, int] = {}
+    for column in (WebhookEndpoint.secret_key_id, WebhookEndpoint.previous_secret_key_id):
+        query = select(column, func.count()).group_by(column)
+        if column is WebhookEndpoint.previous_secret_key_id:
+            query = query.where(WebhookEndpoint.previous_sealed_secret.is_not(None))
+        for key_id, count in session.execute(query):
+            counts[key_id] = counts.get(key_id, 0) + count
+    return counts
 
 
 def list_deliveries(

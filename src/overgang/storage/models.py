@@ -289,8 +289,18 @@ class WebhookEndpoint(Base):
         ForeignKey("organisations.id"), index=True
     )
     url: Mapped[str] = mapped_column(String(2000))
-    # Needed in the clear to sign; never returned after creation.
-    secret: Mapped[str] = mapped_column(String(128))
+    # The signing secret (whsec_ or, for ed25519, the whsk_ private key), sealed with AES-GCM
+    # under the configured key `secret_key_id` (delivery.secret_keys); never returned after
+    # creation. A NULL key id marks a secret stored in the clear before revision 0007, which
+    # start-up or `overgang secrets reencrypt` seals.
+    sealed_secret: Mapped[str] = mapped_column(Text)
+    secret_key_id: Mapped[str | None] = mapped_column(String(32))
+    scheme: Mapped[str] = mapped_column(String(16))  # hmac-sha256 | ed25519
+    public_key: Mapped[str | None] = mapped_column(String(64))  # whpk_..., ed25519 only
+    # After a rotation the old secret also signs until `previous_secret_until`.
+    previous_sealed_secret: Mapped[str | None] = mapped_column(Text)
+    previous_secret_key_id: Mapped[str | None] = mapped_column(String(32))
+    previous_secret_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     active: Mapped[bool] = mapped_column()
     health: Mapped[str] = mapped_column(String(16))  # healthy | failing | disabled
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
