@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import NoReturn
 
 import typer
 from pydantic import ValidationError
 
 from overgang.config import Settings
+from overgang.delivery.secret_keys import new_key
 
 
 def fail(message: str) -> NoReturn:
@@ -39,3 +42,19 @@ def parse_since(value: str) -> datetime:
         return datetime.now(UTC) - timedelta(**{units[value[-1]]: int(value[:-1])})
     parsed = datetime.fromisoformat(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def use_development_secret_keys() -> None:
+    """For the demo and a simulation on their own SQLite file only: when OVERGANG_SECRET_KEYS
+    is unset, seal webhook secrets with a key kept beside the database (`<file>.keys`, mode
+    0600), so that webhooks work out of the box and the same database opens again. Production
+    sets its own keys; PostgreSQL never gets this."""
+    settings = load_settings()
+    if settings.secret_keys is not None or not settings.database_url.startswith("sqlite:///"):
+        return
+    path = Path(settings.database_url.removeprefix("sqlite:///") + ".keys")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"dev:{new_key()}\n")
+        path.chmod(0o600)
+    os.environ["OVERGANG_SECRET_KEYS"] = path.read_text().strip()

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from overgang.cli.checklist import load_catalog
-from overgang.cli.common import fail, load_settings, parse_since
+from overgang.cli.common import fail, load_settings, parse_since, use_development_secret_keys
 from overgang.cli.delivery import prepare_webhook_secrets
 from overgang.service import audit, database, partners
 from overgang.service.database import sessions_for
@@ -143,6 +143,9 @@ def demo(
     ),
 ) -> None:
     """Set up the example stay's partners with fresh tokens, then serve on localhost."""
+    use_development_secret_keys()
+    # `overgang listen` registers a plain-http receiver on this machine.
+    os.environ.setdefault("OVERGANG_ALLOW_INSECURE_WEBHOOKS", "1")
     settings = load_settings()
     database.upgrade(database_url=settings.database_url)
     tokens = partners.setup_demo_partners(sessions=sessions_for(settings), now=datetime.now(UTC))

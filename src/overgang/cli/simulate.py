@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from overgang.cli.common import fail
+from overgang.cli.common import fail, use_development_secret_keys
 from overgang.config import Settings
 from overgang.domain.ownership import UnknownRegion, normalise_region
 from overgang.simulate.partners import Credentials, register
@@ -63,6 +63,7 @@ def simulate(  # noqa: PLR0917 - typer passes options by keyword
     plan = Plan(region=build_region(code), seed=seed, weeks=weeks, end=_end(end))
     console = Console(stderr=True)
     if base_url is None:
+        use_development_secret_keys()
         settings = _settings()
         upgrade_database(settings.database_url)
         tokens = register(settings, plan.region)
