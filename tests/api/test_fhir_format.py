@@ -125,3 +125,28 @@ def test_docs_load_nothing_from_another_host(api: Api) -> None:
         asset = api.client.get(url)
         assert asset.status_code == 200, url
         assert len(asset.content) > 100
+
+
+def test_refusals_before_any_route_are_negotiated_too(api: Api) -> None:
+    stin = fhir_json_to_xml(example("01-admission-STIN.json"))
+    xml = {"Content-Type": "application/fhir+xml"}
+
+    no_token = api.client.post("/fhir/$process-message", content=stin, headers=xml)
+    no_token_json = api.client.post(
+        "/fhir/$process-message?_format=json", content=stin, headers=xml
+    )
+    too_large = api.client.post(
+        "/fhir/$process-message",
+        content=stin,
+        headers={**xml, **api.auth(api.tokens.hospital), "Content-Length": str(10**9)},
+    )
+
+    assert (no_token.status_code, no_token.headers["content-type"]) == (
+        401,
+        "application/fhir+xml",
+    )
+    assert no_token.headers["www-authenticate"] == "Bearer"
+    assert fhir_xml_to_json(no_token.content)["resourceType"] == "OperationOutcome"
+    assert no_token_json.headers["content-type"].startswith("application/fhir+json")
+    assert too_large.status_code == 413
+    assert too_large.headers["content-type"] == "application/fhir+xml"

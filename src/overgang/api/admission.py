@@ -17,7 +17,7 @@ from collections import Counter
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from overgang.api.errors import operation_outcome, problem
+from overgang.api.errors import negotiated_in, operation_outcome, problem
 from overgang.domain.issues import Issue
 from overgang.metrics import MESSAGES_SHED
 
@@ -62,7 +62,7 @@ class AdmissionLimit:
             else:
                 busy = problem(503, "Service busy", reason)
             busy.headers["Retry-After"] = self.retry_after
-            await busy(scope, receive, send)
+            await negotiated_in(scope, busy)(scope, receive, send)
             return
         self.in_progress += 1
         self.by_client[client] += 1

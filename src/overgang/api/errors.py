@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from overgang.api.fhir_format import chosen_format, fhir_response, format_of_content_type
 from overgang.domain.issues import Issue
@@ -99,6 +100,11 @@ def negotiated(request: Request, response: Response) -> Response:
     return fhir_response(
         bytes(response.body), "xml", status_code=response.status_code, headers=headers
     )
+
+
+def negotiated_in(scope: Scope, response: Response) -> Response:
+    """`negotiated` for middleware that answers before any route: the same JSON or XML choice."""
+    return negotiated(Request(scope), response)
 
 
 async def handle_overgang_error(request: Request, error: Exception) -> Response:

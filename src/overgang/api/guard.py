@@ -19,7 +19,13 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from overgang.api.errors import DATABASE_UNAVAILABLE, database_unavailable, render, render_error
+from overgang.api.errors import (
+    DATABASE_UNAVAILABLE,
+    database_unavailable,
+    negotiated_in,
+    render,
+    render_error,
+)
 from overgang.domain import scopes
 from overgang.errors import Forbidden, Unauthenticated
 from overgang.service.caller import (
@@ -89,21 +95,24 @@ class RequestGuard:
             try:
                 caller = await _authenticate(scope)
             except Unauthenticated as error:
-                await render_error(path, error)(scope, receive, send)
+                await negotiated_in(scope, render_error(path, error))(scope, receive, send)
                 return
             except DATABASE_UNAVAILABLE as error:
-                await database_unavailable(path, error)(scope, receive, send)
+                await negotiated_in(scope, database_unavailable(path, error))(scope, receive, send)
                 return
             if caller.scopes is not None:
                 needed = scopes.required(scope["method"], path)
                 if not needed & caller.scopes:
-                    await _insufficient_scope(path, needed)(scope, receive, send)
+                    await negotiated_in(scope, _insufficient_scope(path, needed))(
+                        scope, receive, send
+                    )
                     return
             state = scope.setdefault("state", {})
             state["caller"] = caller
             state["organisation_id"] = str(caller.organisation_id)
         if body.declared_too_large:
-            await render(path, 413, "Content too large", body.too_large)(scope, receive, send)
+            too_large = render(path, 413, "Content too large", body.too_large)
+            await negotiated_in(scope, too_large)(scope, receive, send)
             return
         await self.app(scope, body.receive, send)
 

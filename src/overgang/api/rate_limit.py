@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from overgang.api.errors import operation_outcome, problem
+from overgang.api.errors import negotiated_in, operation_outcome, problem
 from overgang.domain.issues import Issue
 
 TOO_MANY = "this client made more requests than it may; nothing was done, retry after Retry-After"
@@ -79,4 +79,4 @@ class RateLimit:
         else:
             refusal = problem(429, "Too many requests", TOO_MANY)
         refusal.headers["Retry-After"] = str(wait)
-        await refusal(scope, receive, send)
+        await negotiated_in(scope, refusal)(scope, receive, send)
