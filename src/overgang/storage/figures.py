@@ -69,7 +69,7 @@ def episode_rows(
         )
     ).all()
     ending_wards = _ending_wards(session, scope)
-    first_plans = _first_times(session, scope, _first_plan_arrival())
+    first_plans = first_plan_arrivals(session=session, scope=scope)
     first_answers = _first_times(session, scope, _first_answer_arrival())
     results = _results_at_discharge(session, scope)
     return [
@@ -123,14 +123,20 @@ def _ending_wards(session: Session, scope: Scope) -> dict[uuid.UUID, str]:
     return {episode_id: rank[2] for episode_id, rank in best.items()}
 
 
-def _first_plan_arrival() -> Select[uuid.UUID, datetime]:
-    return (
+def first_plan_arrivals(
+    *, session: Session, scope: Scope, states: tuple[str, ...] | None = None
+) -> dict[uuid.UUID, datetime]:
+    """When each episode's first discharge plan arrived (received, not stamped)."""
+    query = (
         select(EpisodeEvent.episode_id, func.min(ReceivedMessage.received_at))
         .join(ReceivedMessage, ReceivedMessage.id == EpisodeEvent.received_message_id)
         .join(Episode, Episode.id == EpisodeEvent.episode_id)
         .where(EpisodeEvent.code == "discharge-plan")
         .group_by(EpisodeEvent.episode_id)
     )
+    if states is not None:
+        query = query.where(Episode.state.in_(states))
+    return _first_times(session, scope, query)
 
 
 def _first_answer_arrival() -> Select[uuid.UUID, datetime]:
