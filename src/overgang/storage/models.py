@@ -140,7 +140,7 @@ class Episode(Base):
         ForeignKey("organisations.id"), index=True
     )
     cpr: Mapped[str | None] = mapped_column(String(10), index=True)  # None once pseudonymised
-    state: Mapped[str] = mapped_column(String(24))
+    state: Mapped[str] = mapped_column(String(24), index=True)  # the board's open episodes
     encounter_class: Mapped[str | None] = mapped_column(String(8))
     admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     planned_discharge_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -184,7 +184,7 @@ class EpisodeEvent(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     episode_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("episodes.id"), index=True)
     received_message_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("received_messages.id"))
-    code: Mapped[str] = mapped_column(String(24))
+    code: Mapped[str] = mapped_column(String(24), index=True)  # the board's discharges and plans
     header_id: Mapped[str] = mapped_column(String(128), index=True)
     target_header_id: Mapped[str | None] = mapped_column(String(128))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -212,7 +212,7 @@ class InboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(32))
     notification_code: Mapped[str | None] = mapped_column(String(16))
     sequence: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # the board's unacknowledged
     # The outbound FHIR message, exactly as delivered on pull and on push.
     body: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,185 @@
+"""Queries for the board's live lists: the open episodes and the unacknowledged messages of a
+scope. Personal data: the service hands them only to a viewer of the scope's organisation."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Final
+
+from sqlalchemy import ScalarSelect, func, select
+from sqlalchemy.orm import Session, aliased
+
+from overgang.figures.rows import Scope
+from overgang.storage.figures import first_plan_arrivals, in_scope
+from overgang.storage.models import (
+    ChecklistEvaluation,
+    Episode,
+    EpisodeIdentifier,
+    InboxMessage,
+    Organisation,
+)
+
+OPEN_STATES: Final = ("admitted", "on-leave")
+WAITING_STATUSES: Final = ("pending", "delivered")  # not delivered, or not acknowledged
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenEpisodeRow:
+    episode_id: uuid.UUID
+    identifier: str | None
+    cpr: str | None
+    state: str  # admitted | on-leave
+    ward_sor: str
+    ward_name: str
+    municipality_code: str
+    municipality_name: str
+    admitted_at: datetime | None
+    planned_discharge_at: datetime | None
+    pathway: str | None
+    weekend_discharge_agreed: bool
+    ready: bool | None
+    ready_from: date | None
+    answered_at: datetime | None
+    first_plan_at: datetime | None
+    checklist_items: tuple[tuple[str, str], ...]  # the newest judgement: (item id, status)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaitingMessageRow:
+    message_id: uuid.UUID
+    kind: str
+    status: str
+    created_at: datetime
+    delivered_at: datetime | None
+    follow_up_flagged_at: datetime | None
+    municipality_code: str
+    episode_id: uuid.UUID
+    identifier: str | None
+    cpr: str | None
+
+
+def _identifier() -> ScalarSelect[str]:
+    return (
+        select(func.min(EpisodeIdentifier.value))
+        .where(EpisodeIdentifier.episode_id == Episode.id)
+        .correlate(Episode)
+        .scalar_subquery()
+    )
+
+
+def open_episodes(*, session: Session, scope: Scope) -> list[OpenEpisodeRow]:
+    """The scope's episodes still in hospital (admitted or on leave)."""
+    ward = aliased(Organisation)
+    municipality = aliased(Organisation)
+    rows = session.execute(
+        in_scope(
+            select(
+                Episode.id,
+                _identifier(),
+                Episode.cpr,
+                Episode.state,
+                ward.sor,
+                ward.name,
+                municipality.municipality_code,
+                municipality.name,
+                Episode.admitted_at,
+                Episode.planned_discharge_at,
+                Episode.content["pathway"].as_string(),
+                Episode.content["weekend_discharge_agreed"].as_boolean(),
+                Episode.readiness_ready,
+                Episode.readiness_from,
+                Episode.readiness_answered_at,
+            )
+            .join(ward, ward.id == Episode.hospital_organisation_id)
+            .join(municipality, municipality.id == Episode.municipality_organisation_id)
+            .where(Episode.state.in_(OPEN_STATES)),
+            scope,
+        )
+    ).all()
+    ids = [row[0] for row in rows]
+    plans = first_plan_arrivals(session=session, scope=scope, states=OPEN_STATES)
+    judged = _newest_judgements(session, ids)
+    return [
+        OpenEpisodeRow(
+            episode_id=row[0],
+            identifier=row[1],
+            cpr=row[2],
+            state=row[3],
+            ward_sor=row[4],
+            ward_name=row[5],
+            municipality_code=row[6] or "",
+            municipality_name=row[7],
+            admitted_at=row[8],
+            planned_discharge_at=row[9],
+            pathway=row[10],
+            weekend_discharge_agreed=bool(row[11]),
+            ready=row[12],
+            ready_from=row[13],
+            answered_at=row[14],
+            first_plan_at=plans.get(row[0]),
+            checklist_items=judged.get(row[0], ()),
+        )
+        for row in rows
+    ]
+
+
+def _newest_judgements(
+    session: Session, episode_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, tuple[tuple[str, str], ...]]:
+    found: dict[uuid.UUID, tuple[datetime, tuple[tuple[str, str], ...]]] = {}
+    for chunk in (episode_ids[i : i + 500] for i in range(0, len(episode_ids), 500)):
+        rows = session.execute(
+            select(
+                ChecklistEvaluation.episode_id,
+                ChecklistEvaluation.evaluated_at,
+                ChecklistEvaluation.result["items"],
+            ).where(ChecklistEvaluation.episode_id.in_(chunk))
+        ).all()
+        for episode_id, at, items in rows:
+            if episode_id not in found or at > found[episode_id][0]:
+                statuses = tuple((str(i["id"]), str(i["status"])) for i in items or ())
+                found[episode_id] = (at, statuses)
+    return {episode_id: items for episode_id, (_, items) in found.items()}
+
+
+def waiting_messages(*, session: Session, scope: Scope) -> list[WaitingMessageRow]:
+    """The scope's inbox messages not yet delivered, or delivered and not acknowledged."""
+    municipality = aliased(Organisation)
+    rows = session.execute(
+        in_scope(
+            select(
+                InboxMessage.id,
+                InboxMessage.kind,
+                InboxMessage.status,
+                InboxMessage.created_at,
+                InboxMessage.delivered_at,
+                InboxMessage.follow_up_flagged_at,
+                municipality.municipality_code,
+                Episode.id,
+                _identifier(),
+                Episode.cpr,
+            )
+            .join(Episode, Episode.id == InboxMessage.episode_id)
+            .join(municipality, municipality.id == InboxMessage.municipality_organisation_id)
+            .where(InboxMessage.status.in_(WAITING_STATUSES))
+            .order_by(InboxMessage.created_at),
+            scope,
+        )
+    ).all()
+    return [
+        WaitingMessageRow(
+            message_id=row[0],
+            kind=row[1],
+            status=row[2],
+            created_at=row[3],
+            delivered_at=row[4],
+            follow_up_flagged_at=row[5],
+            municipality_code=row[6] or "",
+            episode_id=row[7],
+            identifier=row[8],
+            cpr=row[9],
+        )
+        for row in rows
+    ]

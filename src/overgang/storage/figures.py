@@ -1,0 +1,194 @@
+"""Queries for the board's figures: plain rows of the episodes in a scope, nothing personal
+beyond the citizen's number that links one citizen's stays (never returned to a viewer)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Final, TypeVarTuple
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import Session, aliased
+
+from overgang.figures.rows import ChecklistOutcome, EpisodeRow, Scope, appointments_from_content
+from overgang.storage.models import (
+    ChecklistEvaluation,
+    Episode,
+    EpisodeEvent,
+    Organisation,
+    ReceivedMessage,
+)
+
+Ts = TypeVarTuple("Ts")
+ENDING_CODES: Final = ("SLHJ", "RE_SLHJ", "discharge-handover", "MORS", "RE_MORS")
+
+
+def in_scope(statement: Select[*Ts], scope: Scope) -> Select[*Ts]:
+    """`statement` (which selects from or joins `Episode`) limited to the scope's episodes."""
+    if scope.municipality_ids is not None:
+        statement = statement.where(
+            Episode.municipality_organisation_id.in_(scope.municipality_ids)
+        )
+    if scope.owners is not None:
+        statement = statement.where(Episode.owner.in_(scope.owners))
+    return statement
+
+
+def episode_rows(
+    *, session: Session, scope: Scope, citizen: Callable[[str | None, str | None], str | None]
+) -> list[EpisodeRow]:
+    """Every episode in the scope but cancelled ones, with what the figures need.
+
+    `citizen(cpr, citizen_key)` names the citizen, so that stays from before and after
+    pseudonymisation still link up when the service knows the key.
+    """
+    municipality = aliased(Organisation)
+    hospital = aliased(Organisation)
+    rows = session.execute(
+        in_scope(
+            select(
+                Episode.id,
+                Episode.cpr,
+                Episode.citizen_key,
+                municipality.municipality_code,
+                hospital.sor,
+                Episode.state,
+                Episode.admitted_at,
+                Episode.discharged_at,
+                Episode.planned_discharge_at,
+                Episode.content["weekend_discharge_agreed"].as_boolean(),
+                Episode.content["appointments"],
+                Episode.readiness_ready,
+                Episode.readiness_from,
+            )
+            .join(municipality, municipality.id == Episode.municipality_organisation_id)
+            .join(hospital, hospital.id == Episode.hospital_organisation_id)
+            .where(Episode.state != "cancelled"),
+            scope,
+        )
+    ).all()
+    ending_wards = _ending_wards(session, scope)
+    first_plans = first_plan_arrivals(session=session, scope=scope)
+    first_answers = _first_times(session, scope, _first_answer_arrival())
+    results = _results_at_discharge(session, scope)
+    return [
+        EpisodeRow(
+            episode_id=row[0],
+            citizen=citizen(row[1], row[2]),
+            municipality=row[3] or "",
+            ward=ending_wards.get(row[0], row[4] or ""),
+            state=row[5],
+            admitted_at=row[6],
+            ended_at=row[7],
+            planned_discharge_at=row[8],
+            weekend_discharge_agreed=bool(row[9]),
+            appointments=appointments_from_content({"appointments": row[10]}),
+            checklist=results.get(row[0]),
+            first_plan_at=first_plans.get(row[0]),
+            first_answer_at=first_answers.get(row[0]),
+            ready=row[11],
+            ready_from=row[12],
+        )
+        for row in rows
+    ]
+
+
+def _ending_wards(session: Session, scope: Scope) -> dict[uuid.UUID, str]:
+    """The SOR of the ward whose discharge (or death) notice is in force, per episode: a death
+    wins, else the notice sent last, as `domain.episode.discharged_at` reads the timeline."""
+    rows = session.execute(
+        in_scope(
+            select(
+                EpisodeEvent.episode_id,
+                EpisodeEvent.code,
+                EpisodeEvent.message_timestamp,
+                Organisation.sor,
+            )
+            .join(Episode, Episode.id == EpisodeEvent.episode_id)
+            .join(ReceivedMessage, ReceivedMessage.id == EpisodeEvent.received_message_id)
+            .join(Organisation, Organisation.id == ReceivedMessage.sender_organisation_id)
+            .where(
+                EpisodeEvent.code.in_(ENDING_CODES),
+                EpisodeEvent.replaced_by_header_id.is_(None),
+            ),
+            scope,
+        )
+    ).all()
+    best: dict[uuid.UUID, tuple[bool, datetime, str]] = {}
+    for episode_id, code, sent, sor in rows:
+        rank = (code.endswith("MORS"), sent, sor)
+        if episode_id not in best or rank > best[episode_id]:
+            best[episode_id] = rank
+    return {episode_id: rank[2] for episode_id, rank in best.items()}
+
+
+def first_plan_arrivals(
+    *, session: Session, scope: Scope, states: tuple[str, ...] | None = None
+) -> dict[uuid.UUID, datetime]:
+    """When each episode's first discharge plan arrived (received, not stamped)."""
+    query = (
+        select(EpisodeEvent.episode_id, func.min(ReceivedMessage.received_at))
+        .join(ReceivedMessage, ReceivedMessage.id == EpisodeEvent.received_message_id)
+        .join(Episode, Episode.id == EpisodeEvent.episode_id)
+        .where(EpisodeEvent.code == "discharge-plan")
+        .group_by(EpisodeEvent.episode_id)
+    )
+    if states is not None:
+        query = query.where(Episode.state.in_(states))
+    return _first_times(session, scope, query)
+
+
+def _first_answer_arrival() -> Select[uuid.UUID, datetime]:
+    # Every readiness answer judges the episode again: the first such judgement is its arrival.
+    return (
+        select(ChecklistEvaluation.episode_id, func.min(ChecklistEvaluation.evaluated_at))
+        .join(Episode, Episode.id == ChecklistEvaluation.episode_id)
+        .where(ChecklistEvaluation.trigger == "readiness")
+        .group_by(ChecklistEvaluation.episode_id)
+    )
+
+
+def _first_times(
+    session: Session, scope: Scope, query: Select[uuid.UUID, datetime]
+) -> dict[uuid.UUID, datetime]:
+    return {
+        episode_id: moment
+        for episode_id, moment in session.execute(in_scope(query, scope)).all()
+        if moment is not None
+    }
+
+
+def _results_at_discharge(session: Session, scope: Scope) -> dict[uuid.UUID, ChecklistOutcome]:
+    """The newest judgement against the actual discharge time, per episode: the result current
+    at discharge (a later readiness answer judges the planned time and does not count)."""
+    newest = (
+        in_scope(
+            select(
+                ChecklistEvaluation.episode_id.label("episode_id"),
+                func.max(ChecklistEvaluation.evaluated_at).label("at"),
+            )
+            .join(Episode, Episode.id == ChecklistEvaluation.episode_id)
+            .where(ChecklistEvaluation.judged_time == "actual")
+            .group_by(ChecklistEvaluation.episode_id),
+            scope,
+        )
+    ).subquery()
+    rows = session.execute(
+        select(
+            ChecklistEvaluation.episode_id,
+            ChecklistEvaluation.complete,
+            ChecklistEvaluation.result["items"],
+        ).join(
+            newest,
+            and_(
+                newest.c.episode_id == ChecklistEvaluation.episode_id,
+                newest.c.at == ChecklistEvaluation.evaluated_at,
+                ChecklistEvaluation.judged_time == "actual",
+            ),
+        )
+    ).all()
+    return {
+        episode_id: ChecklistOutcome.from_json(complete=complete, result={"items": items})
+        for episode_id, complete, items in rows
+    }
