@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from overgang.service import people
 from overgang.storage.db import create_db_engine, session_factory
 from tests.conftest import Api
-from tests.stays import Citizen, Stay, stay
+from tests.messages import AALBORG_SOR
+from tests.stays import EPISODE_SYSTEM, Citizen, Stay, stay
 
 AALBORG_CITIZEN = Citizen("0101904321", "Karen", "Holm")
 PASSWORD = "fire ord i en lang sætning"  # a test person's
@@ -56,6 +57,29 @@ def admit(api: Api, *, citizen: Citizen = AALBORG_CITIZEN, discharged: bool = Fa
     )
     assert answer.status_code == 200, answer.text
     return one
+
+
+def start_leave(api: Api, one: Stay, *, citizen: Citizen) -> None:
+    """The citizen goes on leave (STOR), sent as the JSON event a ward may send instead."""
+    now = datetime.now(UTC)
+    answer = api.client.post(
+        "/api/v1/events",
+        json={
+            "event_id": f"leave-{one.episode[:8]}",
+            "type": "leave-start",
+            "timestamp": now.isoformat(),
+            "receiver": {"sor": AALBORG_SOR},
+            "cpr": citizen.cpr,
+            "episode_identifiers": [{"system": EPISODE_SYSTEM, "value": one.episode}],
+            "encounter": {
+                "class": "IMP",
+                "start": (now - timedelta(days=10)).isoformat(),
+                "leave_start": (now - timedelta(hours=1)).isoformat(),
+            },
+        },
+        headers=api.auth(api.tokens.hospital),
+    )
+    assert answer.status_code == 200, answer.text
 
 
 def csrf_of(page: str) -> str:
