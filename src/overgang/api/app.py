@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from overgang import __version__
+from overgang import __version__, board
 from overgang.api import (
     docs_routes,
     episode_routes,
@@ -128,6 +128,7 @@ def create_app(settings: Settings) -> FastAPI:
         oauth_routes,
     ):
         app.include_router(module.router)
+    board.install(app)  # the transition board's pages for people, outside the API and its document
     _complete_openapi(app)
     return app
 

@@ -60,6 +60,13 @@ PUBLIC_PATHS = frozenset(
 TOKEN_PATH = "/oauth/token"  # noqa: S105 - a path, not a password
 
 
+def is_board_path(path: str) -> bool:
+    """The transition board's pages and assets (/login, /board and under them): for people,
+    who sign in with a cookie that the pages check themselves (overgang.board.session). They
+    get no bearer token check, but their bodies are limited as every other."""
+    return path in ("/login", "/board") or path.startswith(("/login/", "/board/"))
+
+
 class BodyRefused(HTTPException):
     """Raised from `receive`. FastAPI passes an HTTPException met while reading a body on to the
     app's handler, which renders it for /api or /fhir; any other error there becomes a 400."""
@@ -91,7 +98,7 @@ class RequestGuard:
             timeout_seconds=self.body_read_timeout,
         )
         send = body.closing_when_unread(send)
-        if path != TOKEN_PATH:
+        if path != TOKEN_PATH and not is_board_path(path):
             try:
                 caller = await _authenticate(scope)
             except Unauthenticated as error:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.domain import identifiers
 from overgang.domain.limits import identifier_value_problem
+from overgang.domain.people import Viewer
 from overgang.errors import Forbidden, Gone, NotFound, OvergangError
 from overgang.service.caller import Caller
 from overgang.storage import audit as audit_store
@@ -56,7 +57,7 @@ def outcome_of(error: OvergangError) -> str:
 def audited(
     *,
     sessions: sessionmaker[Session],
-    caller: Caller,
+    caller: Caller | Viewer,
     audit: AuditContext,
     action: str,
     resource_type: str,
@@ -99,7 +100,7 @@ def audited(
 def record_refusal(
     *,
     sessions: sessionmaker[Session],
-    caller: Caller,
+    caller: Caller | Viewer,
     audit: AuditContext,
     action: str,
     resource_type: str,
@@ -143,7 +144,7 @@ def audit_intake(
 def _record(
     *,
     session: Session,
-    caller: Caller,
+    caller: Caller | Viewer,
     audit: AuditContext,
     action: str,
     resource_type: str,
@@ -163,10 +164,12 @@ def _record(
         )
     ):
         kept = "(cpr-shaped, not kept)"
+    # A person on the board, or an API client.
     audit_store.record_access(
         session=session,
         at=audit.at,
-        client_id=caller.client_id,
+        client_id=caller.client_id if not isinstance(caller, Viewer) else None,
+        person_id=caller.person_id if isinstance(caller, Viewer) else None,
         organisation_id=caller.organisation_id,
         client_address=audit.client_address,
         action=action,

@@ -1,145 +1,109 @@
-"""The board's live lists (personal data): who is admitted now, who is expected home within a
-week and what is still missing, who waits for the municipality, and which messages nobody has
-taken. Each takes the viewer's scope (profile §9: a municipality its residents, a hospital or
-region what it owns); the page audits the episodes it shows (`episode_ids`)."""
+"""What the transition board shows a signed-in person, scoped to their organisation (profile §9)
+and audited as an API read is.
+
+`admitted_now` is the board's own minimal query until the figures package's live lists land
+(branch `figures`): replace its body with theirs, keeping the scope and the audit here.
+"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from overgang.checklist.calendar import WorkCalendar, local_date
-from overgang.figures.rows import Scope
-from overgang.figures.stays import closed_day_discharge
-from overgang.storage import board as board_store
-from overgang.storage.board import OpenEpisodeRow, WaitingMessageRow
+from overgang.domain.episode import EpisodeState
+from overgang.domain.people import Viewer
+from overgang.errors import NotFound
+from overgang.service.audit import AuditContext, audited
+from overgang.service.episodes import EpisodeView, episode_view
+from overgang.storage.models import Episode, Organisation
 
-CALENDAR = WorkCalendar()
-PLAN_ITEM = "discharge-plan-shared-early"
-
-
-@dataclass(frozen=True)
-class AdmittedNow:
-    """In the ward, and on leave apart; each sorted by ward, municipality and admission."""
-
-    admitted: list[OpenEpisodeRow]
-    on_leave: list[OpenEpisodeRow]
-
-    @property
-    def episode_ids(self) -> list[uuid.UUID]:
-        return [e.episode_id for e in (*self.admitted, *self.on_leave)]
-
-
-@dataclass(frozen=True, kw_only=True)
-class ExpectedDischarge:
-    episode: OpenEpisodeRow
-    plan_missing: bool
-    plan_late: bool  # the checklist's lead time is not met at the planned time
-    closed_day: str | None  # Friday afternoon, weekend, holiday or the afternoon before one
-    weekend_agreed: bool
-    missing_items: tuple[str, ...]  # what the newest checklist result still misses
-
-
-@dataclass(frozen=True, kw_only=True)
-class UnansweredPlan:
-    episode: OpenEpisodeRow
-    plan_sent_at: datetime
-    working_days_waiting: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class PastPlannedDate:
-    episode: OpenEpisodeRow
-    days_waiting: int  # local days since the planned discharge date
+IN_HOSPITAL = (EpisodeState.ADMITTED.value, EpisodeState.ON_LEAVE.value)
 
 
 @dataclass(frozen=True)
-class WaitingForMunicipality:
-    unanswered: list[UnansweredPlan]
-    past_planned_date: list[PastPlannedDate]
+class AdmittedStay:
+    """One citizen in a ward now, as a row of the list."""
 
-    @property
-    def episode_ids(self) -> list[uuid.UUID]:
-        return [i.episode.episode_id for i in self.unanswered] + [
-            i.episode.episode_id for i in self.past_planned_date
+    episode_id: uuid.UUID
+    cpr: str | None
+    on_leave: bool
+    ward: str
+    municipality: str
+    admitted_at: datetime | None
+    planned_discharge_at: datetime | None
+    readiness_ready: bool | None
+
+
+def visible_to(viewer: Viewer) -> ColumnElement[bool]:
+    """The one rule of which episodes a person sees: a municipality its residents', a hospital
+    or region those it owns. The same rule as the API's (service.episodes)."""
+    if viewer.municipality_id is not None:
+        return Episode.municipality_organisation_id == viewer.municipality_id
+    if viewer.owner:
+        return Episode.owner == viewer.owner
+    return Episode.id.is_(None)  # belongs nowhere: sees nothing
+
+
+def admitted_now(
+    *, sessions: sessionmaker[Session], viewer: Viewer, audit: AuditContext
+) -> list[AdmittedStay]:
+    """The viewer's citizens admitted now (on leave too), by ward, municipality and admission."""
+    ward, municipality = aliased(Organisation), aliased(Organisation)
+    with audited(
+        sessions=sessions,
+        caller=viewer,
+        audit=audit,
+        action="board.admitted-now",
+        resource_type="episode-list",
+    ) as access:
+        rows = access.session.execute(
+            select(Episode, ward.name, municipality.name)
+            .join(ward, ward.id == Episode.hospital_organisation_id)
+            .join(municipality, municipality.id == Episode.municipality_organisation_id)
+            .where(visible_to(viewer), Episode.state.in_(IN_HOSPITAL))
+            .order_by(ward.name, municipality.name, Episode.admitted_at, Episode.id)
+        ).all()
+        access.touches(*(episode.id for episode, _, _ in rows))
+        return [
+            AdmittedStay(
+                episode_id=episode.id,
+                cpr=episode.cpr,
+                on_leave=episode.state == EpisodeState.ON_LEAVE.value,
+                ward=ward_name,
+                municipality=municipality_name,
+                admitted_at=episode.admitted_at,
+                planned_discharge_at=episode.planned_discharge_at,
+                readiness_ready=episode.readiness_ready,
+            )
+            for episode, ward_name, municipality_name in rows
         ]
 
 
-def _open(sessions: sessionmaker[Session], scope: Scope) -> list[OpenEpisodeRow]:
-    with sessions() as session:
-        return board_store.open_episodes(session=session, scope=scope)
-
-
-def _by_place(episode: OpenEpisodeRow) -> tuple[str, str, datetime]:
-    return (episode.ward_name, episode.municipality_name, episode.admitted_at or datetime.max)
-
-
-def admitted_now(*, sessions: sessionmaker[Session], scope: Scope) -> AdmittedNow:
-    """The scope's citizens in hospital now, per ward and municipality; those on leave apart."""
-    episodes = sorted(_open(sessions, scope), key=_by_place)
-    return AdmittedNow(
-        admitted=[e for e in episodes if e.state != "on-leave"],
-        on_leave=[e for e in episodes if e.state == "on-leave"],
-    )
-
-
-def expected_discharges(
-    *, sessions: sessionmaker[Session], scope: Scope, now: datetime, days: int = 7
-) -> list[ExpectedDischarge]:
-    """Planned discharges from today to `days` days ahead, soonest first, with their flags."""
-    first, last = local_date(now), local_date(now) + timedelta(days=days)
-    found = []
-    for episode in _open(sessions, scope):
-        planned = episode.planned_discharge_at
-        if planned is None or not first <= local_date(planned) <= last:
-            continue
-        statuses = dict(episode.checklist_items)
-        found.append(
-            ExpectedDischarge(
-                episode=episode,
-                plan_missing=episode.first_plan_at is None,
-                plan_late=statuses.get(PLAN_ITEM) == "missing",
-                closed_day=closed_day_discharge(planned, CALENDAR),
-                weekend_agreed=episode.weekend_discharge_agreed,
-                missing_items=tuple(i for i, s in episode.checklist_items if s == "missing"),
-            )
-        )
-    return sorted(found, key=lambda e: e.episode.planned_discharge_at or now)
-
-
-def waiting_for_municipality(
-    *, sessions: sessionmaker[Session], scope: Scope, today: date
-) -> WaitingForMunicipality:
-    """Plans sent with no readiness answer yet; and citizens past their planned discharge date
-    whom the municipality is not ready to take (no ready answer, or ready only later)."""
-    unanswered: list[UnansweredPlan] = []
-    past: list[PastPlannedDate] = []
-    for episode in sorted(_open(sessions, scope), key=_by_place):
-        if episode.first_plan_at is not None and episode.answered_at is None:
-            sent = local_date(episode.first_plan_at)
-            unanswered.append(
-                UnansweredPlan(
-                    episode=episode,
-                    plan_sent_at=episode.first_plan_at,
-                    working_days_waiting=CALENDAR.working_days_between(sent, today),
-                )
-            )
-        planned = episode.planned_discharge_at
-        ready_by_today = bool(episode.ready and episode.ready_from and episode.ready_from <= today)
-        if planned is not None and local_date(planned) < today and not ready_by_today:
-            past.append(
-                PastPlannedDate(episode=episode, days_waiting=(today - local_date(planned)).days)
-            )
-    past.sort(key=lambda item: -item.days_waiting)
-    return WaitingForMunicipality(unanswered=unanswered, past_planned_date=past)
-
-
-def undelivered_messages(
-    *, sessions: sessionmaker[Session], scope: Scope
-) -> list[WaitingMessageRow]:
-    """The scope's messages not delivered yet, or delivered and not acknowledged, oldest first."""
-    with sessions() as session:
-        return board_store.waiting_messages(session=session, scope=scope)
+def open_stay(
+    *, sessions: sessionmaker[Session], viewer: Viewer, episode_id: str, audit: AuditContext
+) -> EpisodeView:
+    """One stay of the viewer's: timeline, checklist, what was sent and what the municipality
+    did. Another's stay is not found, exactly as one that does not exist."""
+    with audited(
+        sessions=sessions,
+        caller=viewer,
+        audit=audit,
+        action="board.stay",
+        resource_type="episode",
+        resource_id=episode_id,
+    ) as access:
+        try:
+            key = uuid.UUID(episode_id)
+        except ValueError:
+            raise NotFound("no such stay") from None
+        episode = access.session.scalars(
+            select(Episode).where(Episode.id == key, visible_to(viewer))
+        ).first()
+        if episode is None:
+            raise NotFound("no such stay")
+        access.touches(episode.id)
+        return episode_view(session=access.session, episode=episode)

@@ -73,19 +73,24 @@ def get_episode(
         session = access.session
         episode = find_visible_episode(session=session, caller=caller, identifier=identifier)
         access.touches(episode.id)
-        inbox_messages = list(
-            session.scalars(
-                select(InboxMessage)
-                .where(InboxMessage.episode_id == episode.id)
-                .order_by(InboxMessage.created_at, InboxMessage.sequence)
-            )
+        return episode_view(session=session, episode=episode)
+
+
+def episode_view(*, session: Session, episode: Episode) -> EpisodeView:
+    """Everything shown about an episode its caller may see (checked before, by the caller)."""
+    inbox_messages = list(
+        session.scalars(
+            select(InboxMessage)
+            .where(InboxMessage.episode_id == episode.id)
+            .order_by(InboxMessage.created_at, InboxMessage.sequence)
         )
-        return EpisodeView(
-            episode=episode,
-            identifiers=episode_store.episode_identifiers(session=session, episode_id=episode.id),
-            timeline=episode_store.episode_events(session=session, episode_id=episode.id),
-            inbox_messages=inbox_messages,
-            hospital=session.get_one(Organisation, episode.hospital_organisation_id),
-            municipality=session.get_one(Organisation, episode.municipality_organisation_id),
-            evaluation=latest_evaluation(session=session, episode=episode),
-        )
+    )
+    return EpisodeView(
+        episode=episode,
+        identifiers=episode_store.episode_identifiers(session=session, episode_id=episode.id),
+        timeline=episode_store.episode_events(session=session, episode_id=episode.id),
+        inbox_messages=inbox_messages,
+        hospital=session.get_one(Organisation, episode.hospital_organisation_id),
+        municipality=session.get_one(Organisation, episode.municipality_organisation_id),
+        evaluation=latest_evaluation(session=session, episode=episode),
+    )

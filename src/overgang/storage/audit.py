@@ -6,10 +6,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from overgang.storage.models import ApiClient, AuditEvent, Organisation
+from overgang.storage.models import ApiClient, AuditEvent, Organisation, Person
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,13 @@ def record_access(
     episode_ids: list[str],
     request_id: str | None,
     outcome: str,
+    person_id: uuid.UUID | None = None,
 ) -> None:
     session.add(
         AuditEvent(
             at=at,
             api_client_id=client_id,
+            person_id=person_id,
             organisation_id=organisation_id,
             client_address=client_address,
             action=action,
@@ -53,8 +55,15 @@ def record_access(
 def list_audit_events(*, session: Session, since: datetime, limit: int) -> list[AuditRow]:
     """Audit rows with their client's name and organisation's SOR and municipality code."""
     rows = session.execute(
-        select(AuditEvent, ApiClient.name, Organisation.sor, Organisation.municipality_code)
+        select(
+            AuditEvent,
+            # A person on the board is named by their e-mail address.
+            func.coalesce(ApiClient.name, Person.email),
+            Organisation.sor,
+            Organisation.municipality_code,
+        )
         .outerjoin(ApiClient, ApiClient.id == AuditEvent.api_client_id)
+        .outerjoin(Person, Person.id == AuditEvent.person_id)
         .outerjoin(Organisation, Organisation.id == AuditEvent.organisation_id)
         .where(AuditEvent.at >= since)
         .order_by(AuditEvent.at)

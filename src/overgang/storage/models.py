@@ -277,6 +277,8 @@ class AuditEvent(Base):
     # The TCP peer; behind a proxy, the proxy (a forwarded header is the client's to invent).
     client_address: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(16))  # allowed | denied | not-found | refused
+    # A person on the board (migration 0010) instead of an API client.
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
 
 
 class WebhookEndpoint(Base):
@@ -350,3 +352,47 @@ class DeliveryAttempt(Base):
     duration_ms: Mapped[float] = mapped_column()
     response_excerpt: Mapped[str | None] = mapped_column(String(500))
     error_class: Mapped[str | None] = mapped_column(String(64))
+
+
+# --- People on the transition board (issue 13, migration 0010) ---
+
+
+class Person(Base):
+    """Someone who signs in to the board with a browser (not an API client): a coordinator of one
+    organisation, or of a region (DK-81..DK-85) that owns its hospitals' episodes."""
+
+    __tablename__ = "people"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # lower case
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))  # coordinator
+    # Exactly one of the two: an organisation, or a region with no row of its own.
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organisations.id"), index=True
+    )
+    region: Mapped[str | None] = mapped_column(String(5))
+    # argon2id hashes; the one-time secret works until a password is set or it expires.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    one_time_secret_hash: Mapped[str | None] = mapped_column(String(200))
+    one_time_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PersonSession(Base):
+    """A signed-in browser: only the SHA-256 of its cookie's random token is kept, so a copy of
+    the database signs no one in; signing out deletes the row."""
+
+    __tablename__ = "person_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Signed in with the one-time secret: nothing but choosing a password until it is chosen.
+    must_set_password: Mapped[bool] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

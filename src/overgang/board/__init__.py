@@ -1,0 +1,50 @@
+"""The transition board (profile §9): server-rendered pages for people, at /login and /board.
+
+Not part of the API: no bearer token (RequestGuard lets these paths through to the pages' own
+cookie sign-in), not in the OpenAPI document. Plain HTML in Det Fælles Designsystem's look,
+working without JavaScript; every page is a thin view over one service function.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from overgang.board import pages, routes
+from overgang.board.session import CsrfRefused, PasswordNeeded, SignInNeeded
+
+STATIC_PATH = "/board/static"
+
+
+def install(app: FastAPI) -> None:
+    """Add the board's pages, its assets and the answers to a missing sign-in or CSRF token."""
+    app.include_router(routes.router)
+    app.mount(
+        STATIC_PATH, StaticFiles(packages=[("overgang.board", "static")]), name="board-static"
+    )
+    app.add_exception_handler(SignInNeeded, _to_sign_in)
+    app.add_exception_handler(PasswordNeeded, _to_password)
+    app.add_exception_handler(CsrfRefused, _csrf_refused)
+
+
+async def _to_sign_in(_request: Request, _error: Exception) -> Response:
+    return RedirectResponse("/login", status_code=303)
+
+
+async def _to_password(_request: Request, _error: Exception) -> Response:
+    return RedirectResponse("/login/adgangskode", status_code=303)
+
+
+async def _csrf_refused(request: Request, _error: Exception) -> Response:
+    return pages.render(
+        request,
+        "message.html",
+        {
+            "title": "Formularen kunne ikke sendes",
+            "text": "Siden var for gammel, eller formularen kom ikke fra Overgang. "
+            "Intet er gemt. Gå tilbage, genindlæs siden og prøv igen.",
+            "link": ("/board", "Til oversigten"),
+        },
+        status_code=403,
+    )

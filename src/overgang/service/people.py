@@ -1,0 +1,258 @@
+"""People on the board: registering them (the operator's CLI), signing in with the one-time
+secret or a password, choosing the password, sessions and signing out. Each use case is one
+transaction of its own.
+
+Passwords and one-time secrets are kept as argon2id hashes. A session is a random token in the
+browser's cookie and its SHA-256 in `person_sessions` (256 random bits need no stretching), so
+signing out, or an operator deleting the row, ends it at once in every process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session, sessionmaker
+
+from overgang.domain import people as rules
+from overgang.domain.ownership import UnknownRegion, normalise_region, owner_of
+from overgang.domain.people import Viewer
+from overgang.errors import Conflict, NotFound, OvergangError, Unprocessable
+from overgang.storage import partners
+from overgang.storage import people as people_store
+from overgang.storage.db import transaction
+from overgang.storage.models import Organisation, Person, PersonSession
+
+_HASHER = PasswordHasher()  # argon2id with the library's RFC 9106 "low memory" parameters
+# Verified when the e-mail is unknown, so an answer takes as long whether the person exists.
+_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+class SignInRefused(OvergangError):
+    """Unknown e-mail, wrong secret or password, a locked or disabled person: one answer for all."""
+
+    status = 401
+    title = "Sign-in refused"
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    id: uuid.UUID
+    organisation: str
+    one_time_secret: str  # shown once; only its hash is kept
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str  # the cookie's value; only its SHA-256 is kept
+    must_set_password: bool
+
+
+def hash_session_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def csrf_token(session_token: str) -> str:
+    """The CSRF token of a session's forms: derived from the HttpOnly cookie no other site can
+    read, so a forged form cannot carry it (OWASP's HMAC synchronizer token)."""
+    return hmac.new(session_token.encode(), b"overgang-board-csrf", hashlib.sha256).hexdigest()
+
+
+def add_person(
+    *,
+    sessions: sessionmaker[Session],
+    email: str,
+    name: str,
+    org: str,
+    role: str,
+    now: datetime,
+) -> NewPerson:
+    """A person of the organisation named by SOR, municipality code or region (DK-8x), with a
+    one-time sign-in secret valid for ONE_TIME_SECRET_LIFETIME."""
+    try:
+        address, role = rules.normalise_email(email), rules.check_role(role)
+    except rules.InvalidPerson as error:
+        raise Unprocessable(str(error)) from None
+    if not name.strip():
+        raise Unprocessable("a person needs a name")
+    secret = secrets.token_urlsafe(18)
+    with transaction(sessions) as session:
+        if people_store.find_person_by_email(session=session, email=address) is not None:
+            raise Conflict(f"{address} is already registered")
+        organisation, region = _organisation_of(session=session, org=org)
+        person = Person(
+            email=address,
+            name=name.strip(),
+            role=role,
+            organisation_id=organisation.id if organisation is not None else None,
+            region=region,
+            one_time_secret_hash=_HASHER.hash(secret),
+            one_time_secret_expires_at=now + rules.ONE_TIME_SECRET_LIFETIME,
+            failed_sign_ins=0,
+            created_at=now,
+        )
+        session.add(person)
+        session.flush()
+        label = region or (organisation.name if organisation is not None else org)
+        return NewPerson(id=person.id, organisation=label, one_time_secret=secret)
+
+
+def _organisation_of(*, session: Session, org: str) -> tuple[Organisation | None, str | None]:
+    text = org.strip()
+    if text.upper().startswith("DK-"):
+        try:
+            return None, normalise_region(text)
+        except UnknownRegion as error:
+            raise Unprocessable(str(error)) from None
+    found = partners.find_organisation_by_sor(session=session, sor=text)
+    if found is None and text.isdigit() and len(text) <= 4:
+        found = partners.find_municipality(session=session, code=text.zfill(4))
+    if found is None:
+        raise NotFound(f"no organisation with SOR or municipality code {text!r} is registered")
+    return found, None
+
+
+def sign_in(*, sessions: sessionmaker[Session], email: str, secret: str, now: datetime) -> SignedIn:
+    """A new session for the person whose password, or one-time secret while they have no
+    password, this is. MAX_FAILED_SIGN_INS failures in a row lock the person for LOCKOUT."""
+    try:
+        address = rules.normalise_email(email)
+    except rules.InvalidPerson:
+        address = ""
+    with transaction(sessions) as session:
+        person = people_store.find_person_by_email(session=session, email=address)
+        if person is None or person.disabled_at is not None:
+            _verify(_DUMMY_HASH, secret)
+        elif rules.is_locked(locked_until=person.locked_until, now=now):
+            pass  # not even checked: a guess during the lock teaches nothing
+        elif not _verify(_stored_hash(person, now=now), secret):
+            person.failed_sign_ins, person.locked_until = rules.after_failure(
+                failed_sign_ins=person.failed_sign_ins, now=now
+            )
+        else:
+            return _new_session(session=session, person=person, now=now)
+    # Outside the transaction, so the failure count above is committed.
+    raise SignInRefused("the e-mail address, secret or password is wrong, or sign-in is locked")
+
+
+def _new_session(*, session: Session, person: Person, now: datetime) -> SignedIn:
+    person.failed_sign_ins, person.locked_until = 0, None
+    people_store.delete_expired_sessions(session=session, now=now)
+    token = secrets.token_urlsafe(32)
+    pending = person.password_hash is None
+    session.add(
+        PersonSession(
+            person_id=person.id,
+            token_hash=hash_session_token(token),
+            must_set_password=pending,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=rules.session_expiry(created_at=now, now=now),
+        )
+    )
+    return SignedIn(token=token, must_set_password=pending)
+
+
+def _stored_hash(person: Person, *, now: datetime) -> str:
+    if person.password_hash is not None:
+        return person.password_hash
+    expires = person.one_time_secret_expires_at
+    if person.one_time_secret_hash is None or expires is None or now >= expires:
+        return _DUMMY_HASH
+    return person.one_time_secret_hash
+
+
+def _verify(hashed: str, secret: str) -> bool:
+    if not secret or len(secret) > rules.PASSWORD_MAX_LENGTH:
+        return False
+    try:
+        return _HASHER.verify(hashed, secret)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def viewer_of_session(
+    *, sessions: sessionmaker[Session], token: str, now: datetime
+) -> Viewer | None:
+    """The person signed in with this cookie, or None; each request keeps the session alive."""
+    if not token or len(token) > 100:
+        return None
+    with transaction(sessions) as session:
+        found = people_store.find_session(
+            session=session, token_hash=hash_session_token(token), now=now
+        )
+        if found is None:
+            return None
+        person_session, person, organisation = found
+        person_session.last_seen_at = now
+        person_session.expires_at = rules.session_expiry(
+            created_at=person_session.created_at, now=now
+        )
+        return _viewer(person, organisation, must_set_password=person_session.must_set_password)
+
+
+def _viewer(
+    person: Person, organisation: Organisation | None, *, must_set_password: bool
+) -> Viewer:
+    if organisation is None:
+        region = person.region or ""
+        return Viewer(
+            person_id=person.id,
+            name=person.name,
+            email=person.email,
+            organisation_name=f"Region {region}",
+            organisation_id=None,
+            municipality_id=None,
+            owner=region,
+            must_set_password=must_set_password,
+        )
+    is_municipality = organisation.kind == "municipality"
+    return Viewer(
+        person_id=person.id,
+        name=person.name,
+        email=person.email,
+        organisation_name=organisation.name,
+        organisation_id=organisation.id,
+        municipality_id=organisation.id if is_municipality else None,
+        owner=None
+        if is_municipality
+        else owner_of(region=organisation.region, sor=organisation.sor),
+        must_set_password=must_set_password,
+    )
+
+
+def set_password(
+    *, sessions: sessionmaker[Session], token: str, password: str, now: datetime
+) -> str | None:
+    """Replace the one-time secret (or the password) of the signed-in person; None when done,
+    else why the password was refused. Every other session of the person ends."""
+    with transaction(sessions) as session:
+        found = people_store.find_session(
+            session=session, token_hash=hash_session_token(token), now=now
+        )
+        if found is None:
+            raise SignInRefused("the session has ended")
+        person_session, person, _ = found
+        problem = rules.password_problem(password, email=person.email)
+        if problem is not None:
+            return problem
+        person.password_hash = _HASHER.hash(password)
+        person.one_time_secret_hash = None
+        person.one_time_secret_expires_at = None
+        person_session.must_set_password = False
+        people_store.delete_sessions_of(
+            session=session, person_id=person.id, except_id=person_session.id
+        )
+        return None
+
+
+def sign_out(*, sessions: sessionmaker[Session], token: str) -> None:
+    """End the session of this cookie (nothing happens when there is none)."""
+    with transaction(sessions) as session:
+        people_store.delete_session(session=session, token_hash=hash_session_token(token))

@@ -1,0 +1,123 @@
+"""The transition board in tests: people registered as the CLI does, stays admitted through the
+API, and a browser-like client that signs in with forms and cookies."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from overgang.service import people
+from overgang.storage.db import create_db_engine, session_factory
+from tests.conftest import Api
+from tests.messages import AALBORG_SOR
+from tests.stays import EPISODE_SYSTEM, Citizen, Stay, stay
+
+AALBORG_CITIZEN = Citizen("0101904321", "Karen", "Holm")
+PASSWORD = "fire ord i en lang sætning"  # a test person's
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def add_person(database_url: str, *, email: str, org: str, name: str = "Test Person") -> str:
+    """Register a person as `overgang user add` does; their one-time secret."""
+    engine = create_db_engine(database_url)
+    try:
+        return people.add_person(
+            sessions=session_factory(engine),
+            email=email,
+            name=name,
+            org=org,
+            role="coordinator",
+            now=datetime.now(UTC),
+        ).one_time_secret
+    finally:
+        engine.dispose()
+
+
+def admit(api: Api, *, citizen: Citizen = AALBORG_CITIZEN, discharged: bool = False) -> Stay:
+    """A stay sent by the example hospital to Aalborg: admitted, with a discharge plan and
+    Aalborg's readiness answer; discharged too when asked."""
+    now = datetime.now(UTC)
+    one = stay(
+        discharge_at=now + timedelta(days=-1 if discharged else 5),
+        admitted_at=now - timedelta(days=10),
+        plan_sent_at=now - timedelta(days=3),
+        citizen=citizen,
+    )
+    assert one.admission is not None and one.plan is not None and one.discharge is not None
+    for message in (one.admission, one.plan, *((one.discharge,) if discharged else ())):
+        answer = api.send(message)
+        assert answer.status_code == 200, answer.text
+    answer = api.client.post(
+        f"/api/v1/episodes/{one.episode}/readiness",
+        json=one.readiness,
+        headers=api.auth(api.tokens.aalborg),
+    )
+    assert answer.status_code == 200, answer.text
+    return one
+
+
+def start_leave(api: Api, one: Stay, *, citizen: Citizen) -> None:
+    """The citizen goes on leave (STOR), sent as the JSON event a ward may send instead."""
+    now = datetime.now(UTC)
+    answer = api.client.post(
+        "/api/v1/events",
+        json={
+            "event_id": f"leave-{one.episode[:8]}",
+            "type": "leave-start",
+            "timestamp": now.isoformat(),
+            "receiver": {"sor": AALBORG_SOR},
+            "cpr": citizen.cpr,
+            "episode_identifiers": [{"system": EPISODE_SYSTEM, "value": one.episode}],
+            "encounter": {
+                "class": "IMP",
+                "start": (now - timedelta(days=10)).isoformat(),
+                "leave_start": (now - timedelta(hours=1)).isoformat(),
+            },
+        },
+        headers=api.auth(api.tokens.hospital),
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def csrf_of(page: str) -> str:
+    found = _CSRF.search(page)
+    assert found is not None, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+class Browser:
+    """Forms and cookies over a TestClient on https (the cookies are Secure)."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+
+    def get(self, path: str) -> Any:
+        return self.client.get(path, follow_redirects=False)
+
+    def sign_in(self, email: str, secret: str) -> Any:
+        token = csrf_of(self.client.get("/login").text)
+        return self.client.post(
+            "/login",
+            data={"email": email, "secret": secret, "csrf_token": token},
+            follow_redirects=False,
+        )
+
+    def choose_password(self, password: str = PASSWORD, repeated: str | None = None) -> Any:
+        token = csrf_of(self.client.get("/login/adgangskode").text)
+        return self.client.post(
+            "/login/adgangskode",
+            data={"password": password, "repeated": repeated or password, "csrf_token": token},
+            follow_redirects=False,
+        )
+
+    def signed_in(self, email: str, secret: str) -> None:
+        """Sign in with the one-time secret and choose the password: on the board."""
+        assert self.sign_in(email, secret).headers["location"] == "/login/adgangskode"
+        assert self.choose_password().headers["location"] == "/board"
+
+    def sign_out(self) -> Any:
+        token = csrf_of(self.client.get("/board").text)
+        return self.client.post("/board/log-ud", data={"csrf_token": token}, follow_redirects=False)
