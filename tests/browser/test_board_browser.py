@@ -4,12 +4,14 @@ coordinator cannot follow the link; signing out, a forged form and lockout."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.board import AALBORG_CITIZEN, PASSWORD, add_person, admit, start_leave
@@ -20,11 +22,29 @@ ANNE = "anne@aalborg.dk"
 ON_LEAVE = Citizen("1203854321", "Jens", "Dal")
 
 
+def replaced(page: WebElement) -> Callable[[webdriver.Chrome], bool]:
+    """The page has been replaced by the next one. Mid-navigation chromium may answer "node does
+    not belong to the document" instead of "stale": both mean the old page is gone."""
+
+    def gone(_: webdriver.Chrome) -> bool:
+        try:
+            page.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+        return False
+
+    return gone
+
+
 def submit(browser: webdriver.Chrome, button: str) -> None:
     """Press the button and wait for the next page to replace this one."""
     page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, button).click()
-    WebDriverWait(browser, 10).until(staleness_of(page))
+    WebDriverWait(browser, 10).until(replaced(page))
 
 
 def sign_in(browser: webdriver.Chrome, base_url: str, email: str, secret: str) -> None:
@@ -71,7 +91,7 @@ def test_a_coordinator_signs_in_sees_her_citizens_and_opens_a_stay(
 
     page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.LINK_TEXT, "010190-4321").click()
-    WebDriverWait(browser, 10).until(staleness_of(page))
+    WebDriverWait(browser, 10).until(replaced(page))
     assert heading(browser) == "Ophold: 010190-4321"
     stay = browser.find_element(By.TAG_NAME, "main").text
     for shown in ("Tidslinje", "Tjekliste", "Sendt til kommunen", "Udskrivningsplan", "Klar fra"):
