@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.checklist import ChecklistCatalog, ChecklistResult
-from overgang.delivery.outbox import enqueue_deliveries
+from overgang.delivery.outbox import delivery_rows
 from overgang.domain.episode import TimelineEvent, UnknownActivity
 from overgang.domain.intake import EpisodeBefore, EpisodeChange, apply_message
 from overgang.domain.issues import Issue
@@ -44,6 +44,7 @@ from overgang.storage.models import (
     Organisation,
     ReceivedMessage,
 )
+from overgang.storage.rows import insert_new
 
 INBOX_KIND = {
     MessageKind.HOSPITAL_NOTIFICATION: "hospital-notification",
@@ -134,7 +135,7 @@ def _receive(
     if resent is not None:
         return resent
     municipality = _receiving_municipality(session=session, message=message)
-    episode, rows = _match_episode(
+    episode, rows, new_rows = _match_episode(
         session=session, message=message, owner=owner, caller=caller, now=now
     )
     try:
@@ -184,11 +185,10 @@ def _receive(
         response_code="ok",
         response_issues=[asdict(issue) for issue in issues],
     )
-    session.add(received)
-    # The unit of work orders inserts by foreign key only along relationships, which the models
-    # do not declare: the episode and the received message go first, what refers to them next.
-    session.flush()
-    session.add(event_row)
+    # Written once, never changed in this transaction: Core INSERTs, in foreign-key order (the
+    # episode, its identifiers, the received message, its timeline row). A known episode's
+    # changes are flushed by the unit of work.
+    insert_new(session, *new_rows, received, event_row)
     if checklist is not None and change.judged is not None:
         keep_evaluation(
             session=session,
@@ -274,7 +274,7 @@ def route_to_municipality(
     # Every other read and write first: the sequence's row lock is held from its UPDATE to
     # commit, and intake for the municipality waits on it meanwhile.
     endpoints = delivery_store.active_endpoints(session=session, municipality_id=municipality.id)
-    session.flush()
+    session.flush()  # a known episode's changes, and the checklist evaluation
     inbox_message = InboxMessage(
         id=uuid.uuid4(),
         municipality_organisation_id=municipality.id,
@@ -288,9 +288,11 @@ def route_to_municipality(
         checklist=checklist,
         created_at=now,
     )
-    session.add(inbox_message)
-    session.flush()  # the inbox row before the deliveries that refer to it
-    enqueue_deliveries(session=session, inbox_message=inbox_message, endpoints=endpoints, now=now)
+    insert_new(
+        session,
+        inbox_message,
+        *delivery_rows(inbox_message=inbox_message, endpoints=endpoints, now=now),
+    )
     return inbox_message
 
 
@@ -309,8 +311,9 @@ def _receiving_municipality(*, session: Session, message: InboundMessage) -> Org
 
 def _match_episode(
     *, session: Session, message: InboundMessage, owner: str, caller: Caller, now: datetime
-) -> tuple[Episode, list[EpisodeEvent]]:
-    """The owner's episode that holds one of the message's identifiers, else a new one.
+) -> tuple[Episode, list[EpisodeEvent], list[Episode | EpisodeIdentifier]]:
+    """The owner's episode that holds one of the message's identifiers, else a new one; its
+    timeline; and the rows to insert (a new episode, identifiers it did not hold yet).
 
     Identifiers are scoped to the owner, so another owner's episode is never matched, changed
     or hinted at: its identifier names a new episode of this owner instead.
@@ -324,6 +327,7 @@ def _match_episode(
             "the episode identifier belongs to an episode of another citizen",
             subject="episode-identifier",
         )
+    new_rows: list[Episode | EpisodeIdentifier] = []
     if held:
         episode = held[0][1]  # keys are ordered local first, so the local match wins
         rows = episode_store.episode_events(session=session, episode_id=episode.id)
@@ -338,18 +342,18 @@ def _match_episode(
             created_at=now,
             updated_at=now,
         )
-        session.add(episode)
+        new_rows.append(episode)  # inserted once _update_episode has set it
         rows = []
     # A key held by another episode of the citizen stays there: identifiers are unique.
     held_keys = {key for key, _ in held}
     for key in keys:
         if key not in held_keys:
-            session.add(
+            new_rows.append(
                 EpisodeIdentifier(
                     episode_id=episode.id, owner=owner, system=key.system, value=key.value
                 )
             )
-    return episode, rows
+    return episode, rows, new_rows
 
 
 def _update_episode(

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from overgang.storage.models import ApiClient, AuditEvent, Organisation
+from overgang.storage.rows import insert_new
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,8 @@ def record_access(
     request_id: str | None,
     outcome: str,
 ) -> None:
-    session.add(
+    insert_new(
+        session,
         AuditEvent(
             at=at,
             api_client_id=client_id,
@@ -46,7 +48,7 @@ def record_access(
             episode_ids=episode_ids,
             request_id=request_id,
             outcome=outcome,
-        )
+        ),
     )
 
 
