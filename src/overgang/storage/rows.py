@@ -25,7 +25,8 @@ def insert_new(session: Session, *rows: Base) -> None:
         session.flush()  # objects added the usual way may be what these rows refer to
     valued = [(type(row), _values(row)) for row in rows]
     for (model, _), group in groupby(valued, key=lambda pair: (pair[0], frozenset(pair[1]))):
-        session.execute(_insert_into(model), [values for _, values in group])
+        # On the connection: the session's execute would autoflush and track the statement.
+        session.connection().execute(_insert_into(model), [values for _, values in group])
 
 
 @functools.cache
