@@ -24,6 +24,18 @@ _EVENTS_OF_EPISODE = (
     .where(EpisodeEvent.episode_id == bindparam("episode_id"))
     .order_by(EpisodeEvent.occurred_at, EpisodeEvent.message_timestamp)
 )
+_EPISODES_BY_KEYS = (
+    select(EpisodeIdentifier.system, EpisodeIdentifier.value, Episode)
+    .join(Episode, Episode.id == EpisodeIdentifier.episode_id)
+    .where(
+        EpisodeIdentifier.owner == bindparam("owner"),
+        tuple_(EpisodeIdentifier.system, EpisodeIdentifier.value).in_(
+            bindparam("keys", expanding=True)
+        ),
+    )
+    # Messages about one episode take turns: each reads the timeline the other committed.
+    .with_for_update(of=Episode, key_share=True)
+)
 # Message identity is per sender: another sender's ids are never looked at.
 _RECEIVED_BY_HEADER_OR_BUNDLE = select(ReceivedMessage).where(
     ReceivedMessage.sender_organisation_id == bindparam("sender_id"),
@@ -44,16 +56,8 @@ def find_episodes_by_keys(
     if not keys:
         return []
     rows = session.execute(
-        select(EpisodeIdentifier.system, EpisodeIdentifier.value, Episode)
-        .join(Episode, Episode.id == EpisodeIdentifier.episode_id)
-        .where(
-            EpisodeIdentifier.owner == owner,
-            tuple_(EpisodeIdentifier.system, EpisodeIdentifier.value).in_(
-                [(key.system, key.value) for key in keys]
-            ),
-        )
-        # Messages about one episode take turns: each reads the timeline the other committed.
-        .with_for_update(of=Episode, key_share=True)
+        _EPISODES_BY_KEYS,
+        {"owner": owner, "keys": [(key.system, key.value) for key in keys]},
     ).all()
     by_key = {EpisodeKey(system=system, value=value): episode for system, value, episode in rows}
     return [(key, by_key[key]) for key in keys if key in by_key]
@@ -122,11 +126,11 @@ def find_received_message(
 
 def has_evaluation(*, session: Session, episode_id: uuid.UUID) -> bool:
     """Whether the checklist has judged the episode before."""
-    return (
-        session.scalar(
-            select(ChecklistEvaluation.id)
-            .where(ChecklistEvaluation.episode_id == episode_id)
-            .limit(1)
-        )
-        is not None
-    )
+    return session.scalar(_ANY_EVALUATION, {"episode_id": episode_id}) is not None
+
+
+_ANY_EVALUATION = (
+    select(ChecklistEvaluation.id)
+    .where(ChecklistEvaluation.episode_id == bindparam("episode_id"))
+    .limit(1)
+)
