@@ -4,8 +4,8 @@ messages with plain fhir.resources costs, measured side by side in one run.
     .venv/bin/python -m bench.ratio [--stays 100] [--senders 4] [--runs 1]
 
 Numerator: `overgang serve` on a fresh SQLite database (one process, the webhook sender inside,
-as shipped), whole stays sent over HTTP: first one message at a time, then with `--senders`
-senders at once (saturation). CPU is the server process's from /proc, read once its webhooks
+as shipped; `--no-sender` leaves it out), whole stays sent over HTTP: first one message at a
+time, then with `--senders` senders at once (saturation). CPU is the server process's from /proc, read once its webhooks
 have all arrived, so the sender's work is counted too.
 
 Denominator: `Bundle.model_validate_json` of fhir.resources R4B on the same bodies, in a
@@ -116,7 +116,7 @@ class Ratio:
             "OVERGANG_DATABASE_URL": url,
             "OVERGANG_ALLOW_INSECURE_WEBHOOKS": "1",
             "OVERGANG_LOG_LEVEL": "WARNING",
-            "OVERGANG_RUN_WORKER": "true",
+            "OVERGANG_RUN_WORKER": "false" if args.no_sender else "true",
             "OVERGANG_SECRET_KEYS": f"bench:{new_key()}",
         }
         token = register_partners(env=env, webhook_url=receiver.url)
@@ -149,6 +149,8 @@ class Ratio:
         )
 
     def await_webhooks(self, accepted: int) -> None:
+        if self.args.no_sender:
+            return
         self.delivered += accepted
         deadline = time.monotonic() + 30
         while self.receiver.count() < self.delivered and time.monotonic() < deadline:
@@ -178,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--senders", type=int, default=4, help="senders at once at saturation")
     parser.add_argument("--runs", type=int, default=1, help="fresh server and database each")
     parser.add_argument("--wait-quiet", type=float, default=30.0)
+    parser.add_argument(
+        "--no-sender", action="store_true", help="serve without the webhook sender (intake only)"
+    )
     args = parser.parse_args(argv)
     results: list[list[Phase]] = []
     for run in range(args.runs):
