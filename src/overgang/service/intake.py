@@ -150,9 +150,16 @@ def _receive(
         )
     except UnknownActivity as error:
         raise Unprocessable(str(error)) from None
-    _update_episode(episode, change=change, municipality=municipality, now=now)
+    changes = _episode_changes(episode, change=change, municipality=municipality, now=now)
+    if new_rows and new_rows[0] is episode:
+        for name, value in changes.items():
+            setattr(episode, name, value)  # inserted below, with the rest
+    else:
+        episode_store.update_episode(session=session, episode=episode, values=changes)
     for row, updated in zip(rows, change.timeline[:-1], strict=True):
-        row.replaced_by_header_id = updated.replaced_by_header_id
+        # Only a real change: an unchanged row set anyway would still be looked at by the flush.
+        if row.replaced_by_header_id != updated.replaced_by_header_id:
+            row.replaced_by_header_id = updated.replaced_by_header_id
 
     received_id = uuid.uuid4()
     event_row = _event_row(episode, change.event, message, received_id=received_id)
@@ -356,18 +363,22 @@ def _match_episode(
     return episode, rows, new_rows
 
 
-def _update_episode(
+def _episode_changes(
     episode: Episode, *, change: EpisodeChange, municipality: Organisation, now: datetime
-) -> None:
-    episode.state = change.state
-    episode.municipality_organisation_id = municipality.id
-    episode.encounter_class = change.encounter_class
-    episode.admitted_at = change.admitted_at
-    episode.discharged_at = change.discharged_at
-    episode.planned_discharge_at = change.planned_discharge_at
+) -> dict[str, Any]:
+    """The episode's columns as the message leaves them."""
+    values: dict[str, Any] = {
+        "state": change.state,
+        "municipality_organisation_id": municipality.id,
+        "encounter_class": change.encounter_class,
+        "admitted_at": change.admitted_at,
+        "discharged_at": change.discharged_at,
+        "planned_discharge_at": change.planned_discharge_at,
+        "updated_at": now,
+    }
     if change.content is not None:
-        episode.content = change.content.to_json()
-    episode.updated_at = now
+        values["content"] = change.content.to_json()
+    return values
 
 
 def _as_event(row: EpisodeEvent) -> TimelineEvent:
