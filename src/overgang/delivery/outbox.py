@@ -44,33 +44,29 @@ from overgang.storage import deliveries as delivery_store
 from overgang.storage.db import transaction
 from overgang.storage.deliveries import DueDelivery
 from overgang.storage.models import Delivery, DeliveryAttempt, InboxMessage, WebhookEndpoint
+from overgang.storage.rows import insert_new
 
 log = logging.getLogger("overgang.delivery")
 
 
-def enqueue_deliveries(
-    *,
-    session: Session,
-    inbox_message: InboxMessage,
-    endpoints: Sequence[WebhookEndpoint],
-    now: datetime,
-) -> int:
+def delivery_rows(
+    *, inbox_message: InboxMessage, endpoints: Sequence[WebhookEndpoint], now: datetime
+) -> list[Delivery]:
     """One outbox row per active endpoint of the addressed municipality (`endpoints`)."""
-    for endpoint in endpoints:
-        session.add(
-            Delivery(
-                inbox_message_id=inbox_message.id,
-                endpoint_id=endpoint.id,
-                municipality_organisation_id=inbox_message.municipality_organisation_id,
-                episode_id=inbox_message.episode_id,
-                sequence=inbox_message.sequence,
-                state=DeliveryState.PENDING,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
+    return [
+        Delivery(
+            inbox_message_id=inbox_message.id,
+            endpoint_id=endpoint.id,
+            municipality_organisation_id=inbox_message.municipality_organisation_id,
+            episode_id=inbox_message.episode_id,
+            sequence=inbox_message.sequence,
+            state=DeliveryState.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
         )
-    return len(endpoints)
+        for endpoint in endpoints
+    ]
 
 
 @dataclass(frozen=True)
@@ -185,10 +181,11 @@ def record_outcomes(
         session=session, ids=(delivery.endpoint_id for delivery in deliveries.values())
     )
     delivered: list[uuid.UUID] = []
+    attempts: list[DeliveryAttempt] = []
     for item in sent:
         delivery = deliveries[item.job.delivery_id]
         outcome, now = item.outcome, item.at
-        session.add(
+        attempts.append(
             DeliveryAttempt(
                 id=uuid.uuid4(),
                 delivery_id=delivery.id,
@@ -218,6 +215,7 @@ def record_outcomes(
             _failed(
                 delivery, endpoint=endpoint, outcome=outcome, settings=settings, now=now, rng=rng
             )
+    insert_new(session, *attempts)
     delivery_store.mark_inbox_delivered(
         session=session, ids=delivered, now=max(item.at for item in sent)
     )
@@ -359,6 +357,8 @@ def _send_all(
         outcome = attempt(job=job, client=client, settings=settings, now=clock())
         return Sent(job=job, outcome=outcome, at=clock())
 
+    if len(jobs) == 1:
+        return [run(jobs[0])]  # no hop to the pool for a lone message
     return list(pool.map(run, jobs))
 
 

@@ -20,6 +20,7 @@ from overgang.domain.judging import judged_time_for as judged_time_for_trigger
 from overgang.domain.snapshot import EpisodeSnapshot, Readiness
 from overgang.storage import episodes as episode_store
 from overgang.storage.models import ChecklistEvaluation, Episode, EpisodeEvent, Organisation
+from overgang.storage.rows import insert_new
 
 ADMISSION_CODES = frozenset({"STIN", "STAA", "RE_STIN", "RE_STAA"})
 
@@ -106,7 +107,8 @@ def keep_evaluation(
     now: datetime,
 ) -> None:
     """Keep a judgement of the episode as its current one."""
-    session.add(
+    insert_new(
+        session,
         ChecklistEvaluation(
             episode_id=episode.id,
             evaluated_at=now,
@@ -117,7 +119,7 @@ def keep_evaluation(
             checklist_version=result.version,
             complete=result.complete,
             result=result.to_json(),
-        )
+        ),
     )
 
 

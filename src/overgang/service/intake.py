@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.checklist import ChecklistCatalog, ChecklistResult
-from overgang.delivery.outbox import enqueue_deliveries
+from overgang.delivery.outbox import delivery_rows
 from overgang.domain.episode import TimelineEvent, UnknownActivity
 from overgang.domain.intake import EpisodeBefore, EpisodeChange, apply_message
 from overgang.domain.issues import Issue
@@ -44,6 +44,7 @@ from overgang.storage.models import (
     Organisation,
     ReceivedMessage,
 )
+from overgang.storage.rows import insert_new
 
 INBOX_KIND = {
     MessageKind.HOSPITAL_NOTIFICATION: "hospital-notification",
@@ -134,7 +135,7 @@ def _receive(
     if resent is not None:
         return resent
     municipality = _receiving_municipality(session=session, message=message)
-    episode, rows = _match_episode(
+    episode, rows, new_rows = _match_episode(
         session=session, message=message, owner=owner, caller=caller, now=now
     )
     try:
@@ -149,9 +150,16 @@ def _receive(
         )
     except UnknownActivity as error:
         raise Unprocessable(str(error)) from None
-    _update_episode(episode, change=change, municipality=municipality, now=now)
+    changes = _episode_changes(episode, change=change, municipality=municipality, now=now)
+    if new_rows and new_rows[0] is episode:
+        for name, value in changes.items():
+            setattr(episode, name, value)  # inserted below, with the rest
+    else:
+        episode_store.update_episode(session=session, episode=episode, values=changes)
     for row, updated in zip(rows, change.timeline[:-1], strict=True):
-        row.replaced_by_header_id = updated.replaced_by_header_id
+        # Only a real change: an unchanged row set anyway would still be looked at by the flush.
+        if row.replaced_by_header_id != updated.replaced_by_header_id:
+            row.replaced_by_header_id = updated.replaced_by_header_id
 
     received_id = uuid.uuid4()
     event_row = _event_row(episode, change.event, message, received_id=received_id)
@@ -184,11 +192,10 @@ def _receive(
         response_code="ok",
         response_issues=[asdict(issue) for issue in issues],
     )
-    session.add(received)
-    # The unit of work orders inserts by foreign key only along relationships, which the models
-    # do not declare: the episode and the received message go first, what refers to them next.
-    session.flush()
-    session.add(event_row)
+    # Written once, never changed in this transaction: Core INSERTs, in foreign-key order (the
+    # episode, its identifiers, the received message, its timeline row). A known episode's
+    # changes are flushed by the unit of work.
+    insert_new(session, *new_rows, received, event_row)
     if checklist is not None and change.judged is not None:
         keep_evaluation(
             session=session,
@@ -274,7 +281,7 @@ def route_to_municipality(
     # Every other read and write first: the sequence's row lock is held from its UPDATE to
     # commit, and intake for the municipality waits on it meanwhile.
     endpoints = delivery_store.active_endpoints(session=session, municipality_id=municipality.id)
-    session.flush()
+    session.flush()  # a known episode's changes, and the checklist evaluation
     inbox_message = InboxMessage(
         id=uuid.uuid4(),
         municipality_organisation_id=municipality.id,
@@ -288,9 +295,11 @@ def route_to_municipality(
         checklist=checklist,
         created_at=now,
     )
-    session.add(inbox_message)
-    session.flush()  # the inbox row before the deliveries that refer to it
-    enqueue_deliveries(session=session, inbox_message=inbox_message, endpoints=endpoints, now=now)
+    insert_new(
+        session,
+        inbox_message,
+        *delivery_rows(inbox_message=inbox_message, endpoints=endpoints, now=now),
+    )
     return inbox_message
 
 
@@ -309,8 +318,9 @@ def _receiving_municipality(*, session: Session, message: InboundMessage) -> Org
 
 def _match_episode(
     *, session: Session, message: InboundMessage, owner: str, caller: Caller, now: datetime
-) -> tuple[Episode, list[EpisodeEvent]]:
-    """The owner's episode that holds one of the message's identifiers, else a new one.
+) -> tuple[Episode, list[EpisodeEvent], list[Episode | EpisodeIdentifier]]:
+    """The owner's episode that holds one of the message's identifiers, else a new one; its
+    timeline; and the rows to insert (a new episode, identifiers it did not hold yet).
 
     Identifiers are scoped to the owner, so another owner's episode is never matched, changed
     or hinted at: its identifier names a new episode of this owner instead.
@@ -324,6 +334,7 @@ def _match_episode(
             "the episode identifier belongs to an episode of another citizen",
             subject="episode-identifier",
         )
+    new_rows: list[Episode | EpisodeIdentifier] = []
     if held:
         episode = held[0][1]  # keys are ordered local first, so the local match wins
         rows = episode_store.episode_events(session=session, episode_id=episode.id)
@@ -338,32 +349,36 @@ def _match_episode(
             created_at=now,
             updated_at=now,
         )
-        session.add(episode)
+        new_rows.append(episode)  # inserted once _update_episode has set it
         rows = []
     # A key held by another episode of the citizen stays there: identifiers are unique.
     held_keys = {key for key, _ in held}
     for key in keys:
         if key not in held_keys:
-            session.add(
+            new_rows.append(
                 EpisodeIdentifier(
                     episode_id=episode.id, owner=owner, system=key.system, value=key.value
                 )
             )
-    return episode, rows
+    return episode, rows, new_rows
 
 
-def _update_episode(
+def _episode_changes(
     episode: Episode, *, change: EpisodeChange, municipality: Organisation, now: datetime
-) -> None:
-    episode.state = change.state
-    episode.municipality_organisation_id = municipality.id
-    episode.encounter_class = change.encounter_class
-    episode.admitted_at = change.admitted_at
-    episode.discharged_at = change.discharged_at
-    episode.planned_discharge_at = change.planned_discharge_at
+) -> dict[str, Any]:
+    """The episode's columns as the message leaves them."""
+    values: dict[str, Any] = {
+        "state": change.state,
+        "municipality_organisation_id": municipality.id,
+        "encounter_class": change.encounter_class,
+        "admitted_at": change.admitted_at,
+        "discharged_at": change.discharged_at,
+        "planned_discharge_at": change.planned_discharge_at,
+        "updated_at": now,
+    }
     if change.content is not None:
-        episode.content = change.content.to_json()
-    episode.updated_at = now
+        values["content"] = change.content.to_json()
+    return values
 
 
 def _as_event(row: EpisodeEvent) -> TimelineEvent:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from overgang.storage.models import ApiClient, AuditEvent, Organisation, Person
+from overgang.storage.rows import insert_new
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ def record_access(
     outcome: str,
     person_id: uuid.UUID | None = None,
 ) -> None:
-    session.add(
+    insert_new(
+        session,
         AuditEvent(
             at=at,
             api_client_id=client_id,
@@ -48,7 +50,7 @@ def record_access(
             episode_ids=episode_ids,
             request_id=request_id,
             outcome=outcome,
-        )
+        ),
     )
 
 

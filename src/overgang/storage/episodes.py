@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import bindparam, or_, select, tuple_
+from sqlalchemy import Table, bindparam, or_, select, tuple_, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from overgang.domain.messages import EpisodeKey, local_first, local_system
 from overgang.storage.models import (
@@ -23,6 +25,18 @@ _EVENTS_OF_EPISODE = (
     select(EpisodeEvent)
     .where(EpisodeEvent.episode_id == bindparam("episode_id"))
     .order_by(EpisodeEvent.occurred_at, EpisodeEvent.message_timestamp)
+)
+_EPISODES_BY_KEYS = (
+    select(EpisodeIdentifier.system, EpisodeIdentifier.value, Episode)
+    .join(Episode, Episode.id == EpisodeIdentifier.episode_id)
+    .where(
+        EpisodeIdentifier.owner == bindparam("owner"),
+        tuple_(EpisodeIdentifier.system, EpisodeIdentifier.value).in_(
+            bindparam("keys", expanding=True)
+        ),
+    )
+    # Messages about one episode take turns: each reads the timeline the other committed.
+    .with_for_update(of=Episode, key_share=True)
 )
 # Message identity is per sender: another sender's ids are never looked at.
 _RECEIVED_BY_HEADER_OR_BUNDLE = select(ReceivedMessage).where(
@@ -44,16 +58,8 @@ def find_episodes_by_keys(
     if not keys:
         return []
     rows = session.execute(
-        select(EpisodeIdentifier.system, EpisodeIdentifier.value, Episode)
-        .join(Episode, Episode.id == EpisodeIdentifier.episode_id)
-        .where(
-            EpisodeIdentifier.owner == owner,
-            tuple_(EpisodeIdentifier.system, EpisodeIdentifier.value).in_(
-                [(key.system, key.value) for key in keys]
-            ),
-        )
-        # Messages about one episode take turns: each reads the timeline the other committed.
-        .with_for_update(of=Episode, key_share=True)
+        _EPISODES_BY_KEYS,
+        {"owner": owner, "keys": [(key.system, key.value) for key in keys]},
     ).all()
     by_key = {EpisodeKey(system=system, value=value): episode for system, value, episode in rows}
     return [(key, by_key[key]) for key in keys if key in by_key]
@@ -103,6 +109,20 @@ def episode_identifiers(*, session: Session, episode_id: uuid.UUID) -> list[Epis
     )
 
 
+def update_episode(*, session: Session, episode: Episode, values: dict[str, Any]) -> None:
+    """Change a loaded episode with one UPDATE, now. The object shows the new values without
+    being marked changed, so the unit of work does not look at it again."""
+    for name, value in values.items():
+        set_committed_value(episode, name, value)
+    session.connection().execute(_UPDATE_EPISODE, {"episode_id": episode.id, **values})
+
+
+# The SET clause is made of the columns each execution names.
+_UPDATE_EPISODE = update(cast(Table, Episode.__table__)).where(
+    Episode.__table__.c.id == bindparam("episode_id")
+)
+
+
 def episode_events(*, session: Session, episode_id: uuid.UUID) -> list[EpisodeEvent]:
     return list(session.scalars(_EVENTS_OF_EPISODE, {"episode_id": episode_id}))
 
@@ -122,11 +142,11 @@ def find_received_message(
 
 def has_evaluation(*, session: Session, episode_id: uuid.UUID) -> bool:
     """Whether the checklist has judged the episode before."""
-    return (
-        session.scalar(
-            select(ChecklistEvaluation.id)
-            .where(ChecklistEvaluation.episode_id == episode_id)
-            .limit(1)
-        )
-        is not None
-    )
+    return session.scalar(_ANY_EVALUATION, {"episode_id": episode_id}) is not None
+
+
+_ANY_EVALUATION = (
+    select(ChecklistEvaluation.id)
+    .where(ChecklistEvaluation.episode_id == bindparam("episode_id"))
+    .limit(1)
+)

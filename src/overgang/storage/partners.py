@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from overgang.storage.models import ApiClient, Organisation
@@ -47,9 +48,17 @@ def next_inbox_sequence(*, session: Session, municipality_id: uuid.UUID) -> int:
     The UPDATE takes a row lock that is held to commit, so concurrent writers get consecutive
     numbers in commit order and a rolled-back transaction leaves no gap.
     """
-    return session.execute(
-        update(Organisation)
-        .where(Organisation.id == municipality_id)
-        .values(inbox_sequence=Organisation.inbox_sequence + 1)
-        .returning(Organisation.inbox_sequence)
-    ).scalar_one()
+    # On the connection, not through the session: an ORM UPDATE would look for the row among
+    # the session's objects to keep them in step, and nobody reads the counter from them.
+    found = session.connection().execute(_NEXT_SEQUENCE, {"municipality_id": municipality_id})
+    sequence: int = found.scalar_one()
+    return sequence
+
+
+_ORGANISATIONS = cast(Table, Organisation.__table__)
+_NEXT_SEQUENCE = (
+    update(_ORGANISATIONS)
+    .where(_ORGANISATIONS.c.id == bindparam("municipality_id"))
+    .values(inbox_sequence=_ORGANISATIONS.c.inbox_sequence + 1)
+    .returning(_ORGANISATIONS.c.inbox_sequence)
+)
