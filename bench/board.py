@@ -20,7 +20,7 @@ from datetime import time as clock
 
 from sqlalchemy import func, select
 
-from overgang.figures.rows import Scope
+from overgang.domain.visibility import Scope
 from overgang.service import live_lists as board
 from overgang.service.figures import board_figures, figure_csv, figure_table
 from overgang.storage.db import create_db_engine, session_factory, upgrade_database

@@ -7,7 +7,7 @@ import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from overgang.figures.rows import Scope
+from overgang.domain.visibility import Scope
 from overgang.service import live_lists as board
 from overgang.service.figures import board_figures, figure_csv
 from overgang.storage.db import create_db_engine, session_factory

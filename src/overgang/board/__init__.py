@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from overgang.board import pages, routes
+from overgang.board import live_routes, pages, sign_in_routes
 from overgang.board.session import CsrfRefused, PasswordNeeded, SignInNeeded
 
 STATIC_PATH = "/board/static"
@@ -19,7 +19,8 @@ STATIC_PATH = "/board/static"
 
 def install(app: FastAPI) -> None:
     """Add the board's pages, its assets and the answers to a missing sign-in or CSRF token."""
-    app.include_router(routes.router)
+    app.include_router(sign_in_routes.router)
+    app.include_router(live_routes.router)
     app.mount(
         STATIC_PATH, StaticFiles(packages=[("overgang.board", "static")]), name="board-static"
     )

@@ -32,6 +32,11 @@ HEADERS = {
     "Cache-Control": "no-store",
 }
 
+# The board's pages, in the order of its menu: (path, Danish name).
+NAVIGATION = [
+    ("/board", "Indlagt nu"),
+]
+
 EVENT_NAMES = {
     "STIN": "Indlagt",
     "STAA": "Akut ambulant start",
@@ -101,6 +106,7 @@ for _name, _filter in {
     "severity": lambda code: SEVERITIES.get(code, code),
 }.items():
     templates.env.filters[_name] = _filter
+templates.env.globals["navigation"] = NAVIGATION
 
 
 def render(

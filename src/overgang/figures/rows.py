@@ -1,5 +1,4 @@
-"""The plain rows the figures are computed from, as `storage.figures` reads them, and the
-viewer's scope: which episodes may count."""
+"""The plain rows the figures are computed from, as `storage.figures` reads them."""
 
 from __future__ import annotations
 
@@ -8,28 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-
-
-@dataclass(frozen=True, kw_only=True)
-class Scope:
-    """Whose episodes count: a municipality's residents, an owner's episodes, or all (None on
-    both). Profile §9: a municipality sees its residents, a hospital or region what it owns."""
-
-    municipality_ids: frozenset[uuid.UUID] | None = None
-    owners: frozenset[str] | None = None
-
-    @classmethod
-    def everything(cls) -> Scope:
-        return cls()
-
-    @classmethod
-    def residents_of(cls, municipality_id: uuid.UUID) -> Scope:
-        return cls(municipality_ids=frozenset({municipality_id}))
-
-    @classmethod
-    def owned_by(cls, owner: str) -> Scope:
-        """A region (DK-81 ...) or a hospital registered without a region (its SOR)."""
-        return cls(owners=frozenset({owner}))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.domain.retention import citizen_key as keyed
+from overgang.domain.visibility import Scope
 from overgang.figures.compute import (
     Discharge,
     FigureRow,
@@ -21,7 +22,6 @@ from overgang.figures.compute import (
 )
 from overgang.figures.definitions import FIGURES
 from overgang.figures.export import to_csv
-from overgang.figures.rows import Scope
 from overgang.storage import figures as figures_store
 
 

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.checklist.calendar import WorkCalendar, local_date
-from overgang.figures.rows import Scope
+from overgang.domain.visibility import Scope
 from overgang.figures.stays import closed_day_discharge
 from overgang.storage import board as board_store
 from overgang.storage.board import OpenEpisodeRow, WaitingMessageRow

@@ -11,7 +11,7 @@ from typing import Final
 from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session, aliased
 
-from overgang.figures.rows import Scope
+from overgang.domain.visibility import Scope
 from overgang.storage.figures import first_plan_arrivals, in_scope
 from overgang.storage.models import (
     ChecklistEvaluation,

@@ -11,7 +11,8 @@ from typing import Final, TypeVarTuple
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
-from overgang.figures.rows import ChecklistOutcome, EpisodeRow, Scope, appointments_from_content
+from overgang.domain.visibility import Scope
+from overgang.figures.rows import ChecklistOutcome, EpisodeRow, appointments_from_content
 from overgang.storage.models import (
     ChecklistEvaluation,
     Episode,
