@@ -6,7 +6,7 @@ import logging
 import math
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -187,6 +187,35 @@ class Settings(BaseSettings):
         default=20, ge=1, description="Requests a client may make at once above that rate."
     )
 
+    # --- Single sign-on for people on the board (issue 13): one OpenID Connect provider ---
+    sso_discovery_url: str | None = Field(
+        default=None,
+        description="The provider's discovery document (…/.well-known/openid-configuration). "
+        "Unset: no single sign-on, people sign in with their password only.",
+    )
+    sso_client_id: str | None = Field(
+        default=None, description="Overgang's client id at the provider."
+    )
+    sso_client_secret: SecretStr | None = Field(
+        default=None, description="Overgang's client secret at the provider."
+    )
+    sso_button_label: str = Field(
+        default="Log ind med din organisations konto",
+        description="The sign-in button's text, e.g. 'Log ind med Region Nordjylland'.",
+    )
+    sso_scopes: str = Field(
+        default="openid email profile", description="Scopes asked for, space-separated."
+    )
+    sso_trust_email: bool = Field(
+        default=False,
+        description="Match people by an e-mail the provider has not marked email_verified "
+        "(only for a provider that sets every e-mail itself).",
+    )
+
+    @property
+    def sso_enabled(self) -> bool:
+        return bool(self.sso_discovery_url)
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -250,6 +279,18 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("must be at least 32 characters (e.g. `openssl rand -hex 32`)")
         return value
+
+    @model_validator(mode="after")
+    def _sso_complete(self) -> Settings:
+        if self.sso_discovery_url and not (
+            self.sso_client_id
+            and self.sso_client_secret
+            and self.sso_client_secret.get_secret_value()
+        ):
+            raise ValueError("OVERGANG_SSO_DISCOVERY_URL needs SSO_CLIENT_ID and SSO_CLIENT_SECRET")
+        if self.sso_discovery_url and "openid" not in self.sso_scopes.split():
+            raise ValueError("OVERGANG_SSO_SCOPES must include openid")
+        return self
 
     @field_validator("log_level")
     @classmethod

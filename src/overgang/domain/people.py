@@ -86,3 +86,40 @@ class Viewer:
     municipality_id: uuid.UUID | None
     owner: str | None
     must_set_password: bool = False
+
+
+def state_of(
+    *,
+    disabled_at: datetime | None,
+    locked_until: datetime | None,
+    has_signed_in: bool,
+    now: datetime,
+) -> str:
+    """How the operator's list names a person: disabled, locked (by failed sign-ins), active
+    (has a password or has signed in by single sign-on) or invited (neither yet)."""
+    if disabled_at is not None:
+        return "disabled"
+    if is_locked(locked_until=locked_until, now=now):
+        return "locked"
+    return "active" if has_signed_in else "invited"
+
+
+@dataclass(frozen=True)
+class ProviderIdentity:
+    """Who an OpenID Connect provider says signed in: the checked ID token's claims we use."""
+
+    issuer: str
+    subject: str
+    email: str | None
+    email_verified: bool
+
+
+def email_to_match(identity: ProviderIdentity, *, trust_email: bool) -> str | None:
+    """The address a first single sign-on finds the registered person by, or None when the
+    provider gives none it vouches for: an unverified address could be anyone's."""
+    if not identity.email or not (identity.email_verified or trust_email):
+        return None
+    try:
+        return normalise_email(identity.email)
+    except InvalidPerson:
+        return None

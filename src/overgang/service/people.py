@@ -136,16 +136,21 @@ def sign_in(*, sessions: sessionmaker[Session], email: str, secret: str, now: da
                 failed_sign_ins=person.failed_sign_ins, now=now
             )
         else:
-            return _new_session(session=session, person=person, now=now)
+            return open_session(session=session, person=person, now=now, password_skipped=False)
     # Outside the transaction, so the failure count above is committed.
     raise SignInRefused("the e-mail address, secret or password is wrong, or sign-in is locked")
 
 
-def _new_session(*, session: Session, person: Person, now: datetime) -> SignedIn:
+def open_session(
+    *, session: Session, person: Person, now: datetime, password_skipped: bool
+) -> SignedIn:
+    """A new session for a person who has just proved who they are. Signed in by single sign-on
+    (`password_skipped`) they need no password; with the one-time secret they choose one first."""
     person.failed_sign_ins, person.locked_until = 0, None
+    person.last_signed_in_at = now
     people_store.delete_expired_sessions(session=session, now=now)
     token = secrets.token_urlsafe(32)
-    pending = person.password_hash is None
+    pending = person.password_hash is None and not password_skipped
     session.add(
         PersonSession(
             person_id=person.id,
@@ -256,3 +261,79 @@ def sign_out(*, sessions: sessionmaker[Session], token: str) -> None:
     """End the session of this cookie (nothing happens when there is none)."""
     with transaction(sessions) as session:
         people_store.delete_session(session=session, token_hash=hash_session_token(token))
+
+
+# --- The operator's commands (`overgang user list|reset|disable|enable`) ---
+
+
+@dataclass(frozen=True)
+class PersonLine:
+    """A person as `user list` shows them: never a secret or a hash."""
+
+    email: str
+    name: str
+    organisation: str
+    role: str
+    state: str  # invited | active | locked | disabled (domain.people.state_of)
+    last_signed_in_at: datetime | None
+
+
+def list_people(*, sessions: sessionmaker[Session], now: datetime) -> list[PersonLine]:
+    """Everyone registered, by e-mail."""
+    with transaction(sessions) as session:
+        return [
+            PersonLine(
+                email=person.email,
+                name=person.name,
+                organisation=person.region or (organisation.name if organisation else "-"),
+                role=person.role,
+                state=rules.state_of(
+                    disabled_at=person.disabled_at,
+                    locked_until=person.locked_until,
+                    has_signed_in=person.password_hash is not None
+                    or person.sso_subject is not None,
+                    now=now,
+                ),
+                last_signed_in_at=person.last_signed_in_at,
+            )
+            for person, organisation in people_store.list_people(session=session)
+        ]
+
+
+def reset_person(*, sessions: sessionmaker[Session], email: str, now: datetime) -> str:
+    """A new one-time secret for a person who forgot their password (or never used theirs):
+    the password is cleared, the lock lifted and every session ended. The new secret."""
+    secret = secrets.token_urlsafe(18)
+    with transaction(sessions) as session:
+        person = _registered(session=session, email=email)
+        person.password_hash = None
+        person.one_time_secret_hash = _HASHER.hash(secret)
+        person.one_time_secret_expires_at = now + rules.ONE_TIME_SECRET_LIFETIME
+        person.failed_sign_ins, person.locked_until = 0, None
+        people_store.delete_sessions_of(session=session, person_id=person.id)
+    return secret
+
+
+def set_disabled(
+    *, sessions: sessionmaker[Session], email: str, disabled: bool, now: datetime
+) -> None:
+    """Disable a person (every session ends at once; neither password nor single sign-on lets
+    them in) or enable them again."""
+    with transaction(sessions) as session:
+        person = _registered(session=session, email=email)
+        if disabled:
+            person.disabled_at = person.disabled_at or now
+            people_store.delete_sessions_of(session=session, person_id=person.id)
+        else:
+            person.disabled_at = None
+
+
+def _registered(*, session: Session, email: str) -> Person:
+    try:
+        address = rules.normalise_email(email)
+    except rules.InvalidPerson as error:
+        raise Unprocessable(str(error)) from None
+    person = people_store.find_person_by_email(session=session, email=address)
+    if person is None:
+        raise NotFound(f"no person with e-mail {address} is registered")
+    return person

@@ -362,6 +362,8 @@ class Person(Base):
     organisation, or of a region (DK-81..DK-85) that owns its hospitals' episodes."""
 
     __tablename__ = "people"
+    # One account per identity at the provider (migration 0011).
+    __table_args__ = (UniqueConstraint("sso_issuer", "sso_subject"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # lower case
@@ -380,6 +382,11 @@ class Person(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Single sign-on: the provider's `iss` and `sub`, bound at the first SSO sign-in (found by
+    # e-mail) and from then on the only way SSO finds the person, whatever their e-mail becomes.
+    sso_issuer: Mapped[str | None] = mapped_column(String(255))
+    sso_subject: Mapped[str | None] = mapped_column(String(255))
 
 
 class PersonSession(Base):

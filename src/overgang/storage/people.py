@@ -15,6 +15,24 @@ def find_person_by_email(*, session: Session, email: str) -> Person | None:
     return session.scalars(select(Person).where(Person.email == email).with_for_update()).first()
 
 
+def find_person_by_sso(*, session: Session, issuer: str, subject: str) -> Person | None:
+    return session.scalars(
+        select(Person)
+        .where(Person.sso_issuer == issuer, Person.sso_subject == subject)
+        .with_for_update()
+    ).first()
+
+
+def list_people(*, session: Session) -> list[tuple[Person, Organisation | None]]:
+    """Every person with their organisation (none for a region's), by e-mail."""
+    rows = session.execute(
+        select(Person, Organisation)
+        .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+        .order_by(Person.email)
+    )
+    return [(person, organisation) for person, organisation in rows]
+
+
 def find_session(
     *, session: Session, token_hash: str, now: datetime
 ) -> tuple[PersonSession, Person, Organisation | None] | None:
