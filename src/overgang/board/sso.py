@@ -16,11 +16,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+import warnings
 from typing import Any
 
 import httpx
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.starlette_client import OAuth, StarletteOAuth2App
+from authlib.deprecate import AuthlibDeprecationWarning
 from fastapi import Request
 from fastapi.responses import Response
 from joserfc import jwt
@@ -31,6 +31,13 @@ from joserfc.jwk import OctKey
 from overgang.board import session as cookies
 from overgang.config import Settings
 from overgang.domain.people import ProviderIdentity
+
+# Authlib 1.9 prefers the httpx2 package and says so on import; Overgang's pinned httpx is the
+# one it then uses (so httpx.HTTPError below is what it raises).
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
+    from authlib.integrations.base_client import OAuthError
+    from authlib.integrations.starlette_client import OAuth, StarletteOAuth2App
 
 STATE_COOKIE = "__Host-overgang-sso"
 STATE_LIFETIME_SECONDS = 600

@@ -160,11 +160,16 @@ def demo(
         f"OVERGANG=http://127.0.0.1:{port}\n"
     )
     tokens_file.chmod(0o600)
+    sign_ins = "".join(f"  {email}  {secret}\n" for email, secret in tokens.coordinators)
     typer.echo(
         f"Overgang demo on http://127.0.0.1:{port} (API docs: http://127.0.0.1:{port}/docs)\n"
         f"Database: {settings.database_url}\n"
         f"Tokens for the example hospital and Aalborg Kommune are in {tokens_file.resolve()}:\n"
         f"  source {tokens_file}   # then follow the README walkthrough\n"
+        f"The board: http://localhost:{port}/login - sign in as a coordinator of Aalborg Kommune "
+        "or of Region Nordjylland with the e-mail and its one-time secret (new on each run), "
+        "then choose a password:\n"
+        f"{sign_ins}"
         "Stop with Ctrl-C.",
         err=True,
     )

@@ -13,6 +13,7 @@ from overgang.domain import identifiers
 from overgang.domain.ownership import UnknownRegion, normalise_region
 from overgang.errors import Conflict, NotFound, Unprocessable
 from overgang.reference import municipalities
+from overgang.service import people
 from overgang.service.caller import hash_token, new_token
 from overgang.storage import partners
 from overgang.storage.db import transaction
@@ -25,6 +26,12 @@ DEMO_HOSPITAL = {
     "name": "Psykiatrien, Afsnit S4, Aalborg",
 }
 DEMO_MUNICIPALITY = {"code": "0851", "sor": "953741000016009", "gln": "5790001348120"}
+# The demo's coordinators on the board: Aalborg's, and the region's whose history the demo plays
+# (reserved .example addresses: a demo prints their secrets).
+DEMO_COORDINATORS = (
+    ("koordinator@aalborg.example", "Demokoordinator Aalborg", "0851"),
+    ("koordinator@rn.example", "Demokoordinator Nordjylland", "DK-81"),
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,7 @@ class NewClient:
 class DemoTokens:
     hospital: str
     municipality: str
+    coordinators: tuple[tuple[str, str], ...] = ()  # (e-mail, one-time secret)
 
 
 def register_hospital(
@@ -119,7 +127,8 @@ def find_partner(*, sessions: sessionmaker[Session], org: str) -> Partner | None
 
 
 def setup_demo_partners(*, sessions: sessionmaker[Session], now: datetime) -> DemoTokens:
-    """The example stay's ward and Aalborg (registered once), each with a fresh client."""
+    """The example stay's ward and Aalborg (registered once), each with a fresh client, and the
+    demo's coordinators, each with a fresh one-time secret."""
     with transaction(sessions) as session:
         if partners.find_organisation_by_sor(session=session, sor=DEMO_HOSPITAL["sor"]) is None:
             _add_hospital(session=session, now=now, **DEMO_HOSPITAL)
@@ -131,7 +140,11 @@ def setup_demo_partners(*, sessions: sessionmaker[Session], now: datetime) -> De
         _, municipality = _add_client(
             session=session, org=DEMO_MUNICIPALITY["code"], name="demo case system", now=now
         )
-    return DemoTokens(hospital=hospital, municipality=municipality)
+    coordinators = tuple(
+        (email, people.add_or_reset(sessions=sessions, email=email, name=name, org=org, now=now))
+        for email, name, org in DEMO_COORDINATORS
+    )
+    return DemoTokens(hospital=hospital, municipality=municipality, coordinators=coordinators)
 
 
 def _check_unique(*, session: Session, sor: str, gln: str | None) -> None:

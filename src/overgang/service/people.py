@@ -314,6 +314,18 @@ def reset_person(*, sessions: sessionmaker[Session], email: str, now: datetime) 
     return secret
 
 
+def add_or_reset(
+    *, sessions: sessionmaker[Session], email: str, name: str, org: str, now: datetime
+) -> str:
+    """The demo's: register the person, or reset them if they are; their new one-time secret."""
+    try:
+        return add_person(
+            sessions=sessions, email=email, name=name, org=org, role="coordinator", now=now
+        ).one_time_secret
+    except Conflict:
+        return reset_person(sessions=sessions, email=email, now=now)
+
+
 def set_disabled(
     *, sessions: sessionmaker[Session], email: str, disabled: bool, now: datetime
 ) -> None:
