@@ -281,6 +281,24 @@ def test_the_binding_to_the_subject_holds_after_the_provider_changes_the_email(
     assert bound_subject(database_url, "bo@aalborg.dk") == (None, None)
 
 
+def test_after_user_reset_a_new_identity_at_the_provider_binds_anew(
+    site: Api, database_url: str, provider: TestProvider
+) -> None:
+    add_person(database_url, email=ANNE, org="0851")
+    provider.sign_in_as(sub="anne-at-idp", email=ANNE)
+    assert sso_sign_in(browser(site)).status_code == 303
+    provider.sign_in_as(sub="anne-recreated", email=ANNE)
+    assert sso_sign_in(browser(site)).status_code == 403
+
+    engine = create_db_engine(database_url)
+    people.reset_person(sessions=session_factory(engine), email=ANNE, now=datetime.now(UTC))
+    engine.dispose()
+    again = sso_sign_in(browser(site))
+
+    assert again.status_code == 303
+    assert bound_subject(database_url, ANNE) == (provider.issuer, "anne-recreated")
+
+
 def test_there_is_no_button_when_sso_is_not_configured(
     settings: Settings, tokens: Partners
 ) -> None:

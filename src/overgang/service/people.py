@@ -302,11 +302,13 @@ def list_people(*, sessions: sessionmaker[Session], now: datetime) -> list[Perso
 
 def reset_person(*, sessions: sessionmaker[Session], email: str, now: datetime) -> str:
     """A new one-time secret for a person who forgot their password (or never used theirs):
-    the password is cleared, the lock lifted and every session ended. The new secret."""
+    the password and the single sign-on binding are cleared, the lock lifted and every session
+    ended. The new secret."""
     secret = secrets.token_urlsafe(18)
     with transaction(sessions) as session:
         person = _registered(session=session, email=email)
         person.password_hash = None
+        person.sso_issuer = person.sso_subject = None
         person.one_time_secret_hash = _HASHER.hash(secret)
         person.one_time_secret_expires_at = now + rules.ONE_TIME_SECRET_LIFETIME
         person.failed_sign_ins, person.locked_until = 0, None
