@@ -41,6 +41,8 @@ def _login_form(request: Request, *, email: str, error: str | None) -> Response:
 def login(
     request: Request,
     sessions: SessionsDep,
+    audit: AuditDep,
+    *,
     email: FormText = "",
     secret: FormText = "",
     csrf_token: FormText = "",
@@ -48,7 +50,7 @@ def login(
     cookies.check_login_csrf(request, csrf_token)
     try:
         signed_in = people.sign_in(
-            sessions=sessions, email=email, secret=secret, now=datetime.now(UTC)
+            sessions=sessions, email=email, secret=secret, audit=audit, now=datetime.now(UTC)
         )
     except people.SignInRefused:
         return _login_form(

@@ -8,7 +8,14 @@ about the episode: not that it exists, not whose it is.
 
 from __future__ import annotations
 
-REGIONS = frozenset({"DK-81", "DK-82", "DK-83", "DK-84", "DK-85"})
+REGION_NAMES = {
+    "DK-81": "Region Nordjylland",
+    "DK-82": "Region Midtjylland",
+    "DK-83": "Region Syddanmark",
+    "DK-84": "Region Hovedstaden",
+    "DK-85": "Region Sjælland",
+}
+REGIONS = frozenset(REGION_NAMES)
 
 
 class UnknownRegion(ValueError):

@@ -21,15 +21,18 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.domain import people as rules
-from overgang.domain.ownership import UnknownRegion, normalise_region, owner_of
+from overgang.domain.ownership import REGION_NAMES, UnknownRegion, normalise_region, owner_of
 from overgang.domain.people import Viewer
 from overgang.errors import Conflict, NotFound, OvergangError, Unprocessable
+from overgang.service.audit import AuditContext
+from overgang.storage import audit as audit_store
 from overgang.storage import partners
 from overgang.storage import people as people_store
 from overgang.storage.db import transaction
 from overgang.storage.models import Organisation, Person, PersonSession
 
 _HASHER = PasswordHasher()  # argon2id with the library's RFC 9106 "low memory" parameters
+SIGN_IN_ACTION = "sign-in.password"
 # Verified when the e-mail is unknown, so an answer takes as long whether the person exists.
 _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 
@@ -118,27 +121,62 @@ def _organisation_of(*, session: Session, org: str) -> tuple[Organisation | None
     return found, None
 
 
-def sign_in(*, sessions: sessionmaker[Session], email: str, secret: str, now: datetime) -> SignedIn:
+def sign_in(
+    *, sessions: sessionmaker[Session], email: str, secret: str, audit: AuditContext, now: datetime
+) -> SignedIn:
     """A new session for the person whose password, or one-time secret while they have no
-    password, this is. MAX_FAILED_SIGN_INS failures in a row lock the person for LOCKOUT."""
+    password, this is. MAX_FAILED_SIGN_INS failures in a row lock the person for LOCKOUT.
+    Every attempt is audited with its outcome; the page gives one answer for every refusal."""
     try:
         address = rules.normalise_email(email)
     except rules.InvalidPerson:
         address = ""
     with transaction(sessions) as session:
         person = people_store.find_person_by_email(session=session, email=address)
-        if person is None or person.disabled_at is not None:
+        if person is None:
             _verify(_DUMMY_HASH, secret)
+            refused = "unknown-person"
+        elif person.disabled_at is not None:
+            _verify(_DUMMY_HASH, secret)
+            refused = "disabled"
         elif rules.is_locked(locked_until=person.locked_until, now=now):
-            pass  # not even checked: a guess during the lock teaches nothing
+            refused = "locked"  # not even checked: a guess during the lock teaches nothing
         elif not _verify(_stored_hash(person, now=now), secret):
             person.failed_sign_ins, person.locked_until = rules.after_failure(
                 failed_sign_ins=person.failed_sign_ins, now=now
             )
+            refused = "wrong-secret"
         else:
+            record_sign_in(
+                session=session, audit=audit, action=SIGN_IN_ACTION, person=person, reason=None
+            )
             return open_session(session=session, person=person, now=now, password_skipped=False)
-    # Outside the transaction, so the failure count above is committed.
+        record_sign_in(
+            session=session, audit=audit, action=SIGN_IN_ACTION, person=person, reason=refused
+        )
+    # Outside the transaction, so the failure count and the audit row above are committed.
     raise SignInRefused("the e-mail address, secret or password is wrong, or sign-in is locked")
+
+
+def record_sign_in(
+    *, session: Session, audit: AuditContext, action: str, person: Person | None, reason: str | None
+) -> None:
+    """The audit row of one sign-in attempt: allowed, or refused for `reason`; it names at most
+    the person's id, never the e-mail address typed."""
+    audit_store.record_access(
+        session=session,
+        at=audit.at,
+        client_id=None,
+        person_id=person.id if person is not None else None,
+        organisation_id=person.organisation_id if person is not None else None,
+        client_address=audit.client_address,
+        action=action,
+        resource_type="sign-in",
+        resource_id=reason,
+        episode_ids=[],
+        request_id=audit.request_id,
+        outcome="allowed" if reason is None else "refused",
+    )
 
 
 def open_session(
@@ -211,7 +249,7 @@ def _viewer(
             person_id=person.id,
             name=person.name,
             email=person.email,
-            organisation_name=f"Region {region}",
+            organisation_name=REGION_NAMES.get(region, region),
             organisation_id=None,
             municipality_id=None,
             owner=region,

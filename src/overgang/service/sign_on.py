@@ -17,8 +17,7 @@ from overgang.domain import people as rules
 from overgang.domain.people import ProviderIdentity
 from overgang.errors import OvergangError
 from overgang.service.audit import AuditContext
-from overgang.service.people import SignedIn, open_session
-from overgang.storage import audit as audit_store
+from overgang.service.people import SignedIn, open_session, record_sign_in
 from overgang.storage import people as people_store
 from overgang.storage.db import transaction
 from overgang.storage.models import Person
@@ -94,17 +93,4 @@ def record_refusal(
 def _audit(
     *, session: Session, audit: AuditContext, person: Person | None, reason: str | None
 ) -> None:
-    audit_store.record_access(
-        session=session,
-        at=audit.at,
-        client_id=None,
-        person_id=person.id if person is not None else None,
-        organisation_id=person.organisation_id if person is not None else None,
-        client_address=audit.client_address,
-        action=ACTION,
-        resource_type="sign-in",
-        resource_id=reason,
-        episode_ids=[],
-        request_id=audit.request_id,
-        outcome="allowed" if reason is None else "refused",
-    )
+    record_sign_in(session=session, audit=audit, action=ACTION, person=person, reason=reason)
