@@ -36,6 +36,33 @@ def in_scope(statement: Select[*Ts], scope: Scope) -> Select[*Ts]:
     return statement
 
 
+def data_version(*, session: Session) -> tuple[int, int, datetime | None]:
+    """A marker that changes whenever a figure may: the count of received messages and of
+    checklist judgements (both only grow, whatever order transactions commit in) and the
+    newest change to an episode."""
+    messages, judgements, changed = session.execute(
+        select(
+            select(func.count()).select_from(ReceivedMessage).scalar_subquery(),
+            select(func.count()).select_from(ChecklistEvaluation).scalar_subquery(),
+            select(func.max(Episode.updated_at)).scalar_subquery(),
+        )
+    ).one()
+    return messages, judgements, changed
+
+
+def group_names(*, session: Session) -> dict[str, str]:
+    """The names of the municipalities (by code) and hospitals and wards (by SOR) a figure is
+    grouped by."""
+    names: dict[str, str] = {}
+    for code, sor, name in session.execute(
+        select(Organisation.municipality_code, Organisation.sor, Organisation.name)
+    ):
+        for key in (code, sor):
+            if key:
+                names[key] = name
+    return names
+
+
 def episode_rows(
     *, session: Session, scope: Scope, citizen: Callable[[str | None, str | None], str | None]
 ) -> list[EpisodeRow]:
