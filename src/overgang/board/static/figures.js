@@ -27,6 +27,7 @@
     var block = document.getElementById(canvas.getAttribute("data-chart"));
     if (!block || typeof Chart === "undefined") { return; }
     var data = JSON.parse(block.textContent);
+    var small = canvas.parentNode.classList.contains("figure-chart-box--small");
     var datasets = [{
       label: "Måned", data: data.value, borderColor: BLUE, backgroundColor: BLUE, borderWidth: 2,
       spanGaps: true,
@@ -61,7 +62,8 @@
           x: { ticks: { color: GREY } }
         },
         plugins: {
-          legend: { labels: { color: "#1a1a1a", boxHeight: 2 } },
+          // A small chart leaves its legend to the figure's own page.
+          legend: { display: !small, labels: { color: "#1a1a1a", boxHeight: 2 } },
           tooltip: {
             callbacks: { label: function (item) { return item.dataset.label + ": " + danish(item.raw, data.unit); } }
           }
