@@ -6,9 +6,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Final, TypeVarTuple
+from typing import Any, Final, TypeVarTuple
 
-from sqlalchemy import Select, and_, func, select
+import orjson
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from overgang.domain.visibility import Scope
@@ -23,6 +24,16 @@ from overgang.storage.models import (
 
 Ts = TypeVarTuple("Ts")
 ENDING_CODES: Final = ("SLHJ", "RE_SLHJ", "discharge-handover", "MORS", "RE_MORS")
+
+
+def as_text(document: ColumnElement[Any]) -> ColumnElement[str]:
+    """A JSON value as its text: orjson reads a year of them in a fifth of the time the
+    standard library takes (`from_text`)."""
+    return cast(document, Text)
+
+
+def from_text(text: str | None) -> Any:
+    return None if text is None else orjson.loads(text)
 
 
 def in_scope(statement: Select[*Ts], scope: Scope) -> Select[*Ts]:
@@ -86,7 +97,7 @@ def episode_rows(
                 Episode.discharged_at,
                 Episode.planned_discharge_at,
                 Episode.content["weekend_discharge_agreed"].as_boolean(),
-                Episode.content["appointments"],
+                as_text(Episode.content["appointments"]),
                 Episode.readiness_ready,
                 Episode.readiness_from,
             )
@@ -111,7 +122,7 @@ def episode_rows(
             ended_at=row[7],
             planned_discharge_at=row[8],
             weekend_discharge_agreed=bool(row[9]),
-            appointments=appointments_from_content({"appointments": row[10]}),
+            appointments=appointments_from_content({"appointments": from_text(row[10])}),
             checklist=results.get(row[0]),
             first_plan_at=first_plans.get(row[0]),
             first_answer_at=first_answers.get(row[0]),
@@ -206,7 +217,7 @@ def _results_at_discharge(session: Session, scope: Scope) -> dict[uuid.UUID, Che
         select(
             ChecklistEvaluation.episode_id,
             ChecklistEvaluation.complete,
-            ChecklistEvaluation.result["items"],
+            as_text(ChecklistEvaluation.result["items"]),
         ).join(
             newest,
             and_(
@@ -217,6 +228,8 @@ def _results_at_discharge(session: Session, scope: Scope) -> dict[uuid.UUID, Che
         )
     ).all()
     return {
-        episode_id: ChecklistOutcome.from_json(complete=complete, result={"items": items})
+        episode_id: ChecklistOutcome.from_json(
+            complete=complete, result={"items": from_text(items)}
+        )
         for episode_id, complete, items in rows
     }
