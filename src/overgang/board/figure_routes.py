@@ -30,12 +30,17 @@ def _cache(request: Request) -> FigureCache:
     return cache
 
 
+def _signed_in(request: Request) -> dict[str, Any]:
+    """The page's person (SignInNeeded sends anyone else to /login) and the sign-out form."""
+    return {"viewer": cookies.current_viewer(request), "csrf": cookies.csrf_for_session(request)}
+
+
 def _context(request: Request, sessions: SessionsDep) -> dict[str, Any]:
+    """A figures page's context: the person, and names for the codes of groups and parts."""
     checklists = request.app.state.checklists
     titles = {item.id: item.title_da for d in checklists.active() for item in d.items}
     return {
-        "viewer": cookies.current_viewer(request),
-        "csrf": cookies.csrf_for_session(request),
+        **_signed_in(request),
         "names": group_names(sessions=sessions),
         "part_names": {**titles, **figure_text.PART_NAMES},
     }
@@ -62,6 +67,8 @@ def overview(request: Request, sessions: SessionsDep) -> HTMLResponse:
                 "definition": FIGURES[figure_id],
                 "series": headline[0] if headline else None,
                 "part": parts[0] if parts else None,
+                # Many parts (the checklist's items, kinds of weekend discharge): the latest
+                # month of each, beside the first part's chart.
                 "by_part": [r for r in rows if r.month == latest_month] if len(parts) > 2 else [],
             }
         )
@@ -105,7 +112,7 @@ def one_figure(
 @router.get("/board/tal/{figure_id}/csv")
 def figure_csv(request: Request, figure_id: str, sessions: SessionsDep) -> Response:
     """The figure as CSV: one row per month x municipality x ward (and part)."""
-    context = _context(request, sessions)
+    context = _signed_in(request)
     if figure_id not in FIGURES:
         return _not_found(request, context)
     text = _cache(request).csv(sessions=sessions, figure_id=figure_id, today=_today())
