@@ -66,6 +66,10 @@ def month_row(page: str, month: str) -> list[str]:
     return [re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in cells]
 
 
+def csv_denominators(text: str) -> list[str]:
+    return [row["denominator"] for row in csv.DictReader(io.StringIO(text))]
+
+
 def test_the_figures_pages_show_the_services_numbers_to_everyone_alike(
     site: Api, database_url: str
 ) -> None:
@@ -143,10 +147,11 @@ def test_the_grouping_and_part_are_in_the_url_and_unknown_ones_are_not_found(
 def test_a_new_discharge_is_counted_on_the_next_page(site: Api, database_url: str) -> None:
     send_stay(site, stay(discharge_at=at(2025, 3, 3, 10)))
     anne = signed_in(site, database_url, email="anne@aalborg.dk", org="0851")
-    assert month_row(anne.get("/board/tal/readmission-30d").text, "mar. 2025")[2] == "1"
-    assert month_row(anne.get("/board/tal/readmission-30d").text, "mar. 2025")[2] == "1"
+    for _ in range(2):  # the second from the cache
+        assert month_row(anne.get("/board/tal/readmission-30d").text, "mar. 2025")[2] == "1"
+        assert csv_denominators(anne.get("/board/tal/readmission-30d/csv").text) == ["1"]
 
     send_stay(site, stay(discharge_at=at(2025, 3, 20, 10), citizen=OTHER))
 
     assert month_row(anne.get("/board/tal/readmission-30d").text, "mar. 2025")[2] == "2"
-    assert ",2025-03,0851," in anne.get("/board/tal/readmission-30d/csv").text
+    assert csv_denominators(anne.get("/board/tal/readmission-30d/csv").text) == ["2"]

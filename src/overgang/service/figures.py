@@ -130,6 +130,7 @@ class FigureCache:
         self._version: tuple[object, ...] | None = None
         self._facts: FigureFacts | None = None
         self._rows: dict[tuple[str, Grouping], list[FigureRow]] = {}
+        self._csv: dict[str, tuple[list[FigureRow], str]] = {}  # with the rows it was made of
 
     def rows(
         self, *, sessions: sessionmaker[Session], figure_id: str, by: Grouping, today: date
@@ -168,10 +169,17 @@ class FigureCache:
             return {figure_id: self._rows[(figure_id, by)] for figure_id in figure_ids}
 
     def csv(self, *, sessions: sessionmaker[Session], figure_id: str, today: date) -> str:
-        """The figure as `figure_csv` writes it, from the cache."""
-        return to_csv(
-            self.rows(sessions=sessions, figure_id=figure_id, by="municipality-ward", today=today)
+        """The figure as `figure_csv` writes it, written once per version of its rows."""
+        rows = self.rows(
+            sessions=sessions, figure_id=figure_id, by="municipality-ward", today=today
         )
+        with self._lock:
+            made = self._csv.get(figure_id)
+            # New data gives new row lists: text made from another list is out of date.
+            if made is None or made[0] is not rows:
+                made = (rows, to_csv(rows))
+                self._csv[figure_id] = made
+            return made[1]
 
 
 def group_names(*, sessions: sessionmaker[Session]) -> dict[str, str]:
