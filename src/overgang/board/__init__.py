@@ -11,8 +11,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from overgang.board import live_routes, pages, sign_in_routes
+from overgang.board import figure_routes, live_routes, pages, sign_in_routes
 from overgang.board.session import CsrfRefused, PasswordNeeded, SignInNeeded
+from overgang.service.figures import FigureCache
 
 STATIC_PATH = "/board/static"
 
@@ -21,6 +22,11 @@ def install(app: FastAPI) -> None:
     """Add the board's pages, its assets and the answers to a missing sign-in or CSRF token."""
     app.include_router(sign_in_routes.router)
     app.include_router(live_routes.router)
+    app.include_router(figure_routes.router)
+    key = app.state.settings.citizen_key  # links a citizen's stays across pseudonymisation
+    app.state.figure_cache = FigureCache(
+        citizen_key=key.get_secret_value().encode() if key is not None else None
+    )
     app.mount(
         STATIC_PATH, StaticFiles(packages=[("overgang.board", "static")]), name="board-static"
     )

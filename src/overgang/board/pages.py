@@ -35,6 +35,7 @@ HEADERS = {
 # The board's pages, in the order of its menu: (path, Danish name).
 NAVIGATION = [
     ("/board", "Indlagt nu"),
+    ("/board/tal", "Tal"),
 ]
 
 EVENT_NAMES = {

@@ -3,6 +3,7 @@ compute every figure of figures.md from them. No personal data leaves here."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -114,3 +115,74 @@ def figure_csv(
         citizen_key=citizen_key,
     )
     return to_csv(rows)
+
+
+class FigureCache:
+    """Every figure computed at most once per version of the data, for the whole region, and
+    shared by every signed-in person: figures hold no personal data (profile §9 opens them to
+    all). Each use first reads the version from the database (`data_version`), so a message
+    any process took in is counted on the very next page; processes share nothing but the
+    database."""
+
+    def __init__(self, *, citizen_key: bytes | None = None) -> None:
+        self._citizen_key = citizen_key
+        self._lock = threading.Lock()  # one computation at a time; the others wait and share it
+        self._version: tuple[object, ...] | None = None
+        self._facts: FigureFacts | None = None
+        self._rows: dict[tuple[str, Grouping], list[FigureRow]] = {}
+        self._csv: dict[str, tuple[list[FigureRow], str]] = {}  # with the rows it was made of
+
+    def rows(
+        self, *, sessions: sessionmaker[Session], figure_id: str, by: Grouping, today: date
+    ) -> list[FigureRow]:
+        """One figure for the region, per month and grouping. KeyError for an unknown id."""
+        return self.many(sessions=sessions, figure_ids=(figure_id,), by=by, today=today)[figure_id]
+
+    def many(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        figure_ids: Sequence[str],
+        by: Grouping,
+        today: date,
+    ) -> dict[str, list[FigureRow]]:
+        """Several figures, by id, from one version of the data."""
+        unknown = [figure_id for figure_id in figure_ids if figure_id not in FIGURES]
+        if unknown:
+            raise KeyError(unknown[0])
+        # The version is read before the facts: facts newer than their version only cost a
+        # second computation, never a stale figure.
+        with sessions() as session:
+            version = (*figures_store.data_version(session=session), today)
+        with self._lock:
+            if version != self._version or self._facts is None:
+                self._facts = load_facts(
+                    sessions=sessions,
+                    scope=Scope.everything(),
+                    today=today,
+                    citizen_key=self._citizen_key,
+                )
+                self._version, self._rows = version, {}
+            for figure_id in figure_ids:
+                if (figure_id, by) not in self._rows:
+                    self._rows[(figure_id, by)] = figure(self._facts, figure_id, by=by)
+            return {figure_id: self._rows[(figure_id, by)] for figure_id in figure_ids}
+
+    def csv(self, *, sessions: sessionmaker[Session], figure_id: str, today: date) -> str:
+        """The figure as `figure_csv` writes it, written once per version of its rows."""
+        rows = self.rows(
+            sessions=sessions, figure_id=figure_id, by="municipality-ward", today=today
+        )
+        with self._lock:
+            made = self._csv.get(figure_id)
+            # New data gives new row lists: text made from another list is out of date.
+            if made is None or made[0] is not rows:
+                made = (rows, to_csv(rows))
+                self._csv[figure_id] = made
+            return made[1]
+
+
+def group_names(*, sessions: sessionmaker[Session]) -> dict[str, str]:
+    """Names for the codes a figure is grouped by: municipality codes and SOR codes."""
+    with sessions() as session:
+        return figures_store.group_names(session=session)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Final, TypeVarTuple
+from typing import Any, Final, TypeVarTuple
 
-from sqlalchemy import Select, and_, func, select
+import orjson
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from overgang.domain.visibility import Scope
@@ -25,6 +26,16 @@ Ts = TypeVarTuple("Ts")
 ENDING_CODES: Final = ("SLHJ", "RE_SLHJ", "discharge-handover", "MORS", "RE_MORS")
 
 
+def as_text(document: ColumnElement[Any]) -> ColumnElement[str]:
+    """A JSON value as its text: orjson reads a year of them in a fifth of the time the
+    standard library takes (`from_text`)."""
+    return cast(document, Text)
+
+
+def from_text(text: str | None) -> Any:
+    return None if text is None else orjson.loads(text)
+
+
 def in_scope(statement: Select[*Ts], scope: Scope) -> Select[*Ts]:
     """`statement` (which selects from or joins `Episode`) limited to the scope's episodes."""
     if scope.municipality_ids is not None:
@@ -34,6 +45,33 @@ def in_scope(statement: Select[*Ts], scope: Scope) -> Select[*Ts]:
     if scope.owners is not None:
         statement = statement.where(Episode.owner.in_(scope.owners))
     return statement
+
+
+def data_version(*, session: Session) -> tuple[int, int, datetime | None]:
+    """A marker that changes whenever a figure may: the count of received messages and of
+    checklist judgements (both only grow, whatever order transactions commit in) and the
+    newest change to an episode."""
+    messages, judgements, changed = session.execute(
+        select(
+            select(func.count()).select_from(ReceivedMessage).scalar_subquery(),
+            select(func.count()).select_from(ChecklistEvaluation).scalar_subquery(),
+            select(func.max(Episode.updated_at)).scalar_subquery(),
+        )
+    ).one()
+    return messages, judgements, changed
+
+
+def group_names(*, session: Session) -> dict[str, str]:
+    """The names of the municipalities (by code) and hospitals and wards (by SOR) a figure is
+    grouped by."""
+    names: dict[str, str] = {}
+    for code, sor, name in session.execute(
+        select(Organisation.municipality_code, Organisation.sor, Organisation.name)
+    ):
+        for key in (code, sor):
+            if key:
+                names[key] = name
+    return names
 
 
 def episode_rows(
@@ -59,7 +97,7 @@ def episode_rows(
                 Episode.discharged_at,
                 Episode.planned_discharge_at,
                 Episode.content["weekend_discharge_agreed"].as_boolean(),
-                Episode.content["appointments"],
+                as_text(Episode.content["appointments"]),
                 Episode.readiness_ready,
                 Episode.readiness_from,
             )
@@ -84,7 +122,7 @@ def episode_rows(
             ended_at=row[7],
             planned_discharge_at=row[8],
             weekend_discharge_agreed=bool(row[9]),
-            appointments=appointments_from_content({"appointments": row[10]}),
+            appointments=appointments_from_content({"appointments": from_text(row[10])}),
             checklist=results.get(row[0]),
             first_plan_at=first_plans.get(row[0]),
             first_answer_at=first_answers.get(row[0]),
@@ -179,7 +217,7 @@ def _results_at_discharge(session: Session, scope: Scope) -> dict[uuid.UUID, Che
         select(
             ChecklistEvaluation.episode_id,
             ChecklistEvaluation.complete,
-            ChecklistEvaluation.result["items"],
+            as_text(ChecklistEvaluation.result["items"]),
         ).join(
             newest,
             and_(
@@ -190,6 +228,8 @@ def _results_at_discharge(session: Session, scope: Scope) -> dict[uuid.UUID, Che
         )
     ).all()
     return {
-        episode_id: ChecklistOutcome.from_json(complete=complete, result={"items": items})
+        episode_id: ChecklistOutcome.from_json(
+            complete=complete, result={"items": from_text(items)}
+        )
         for episode_id, complete, items in rows
     }

@@ -153,7 +153,7 @@ class Episode(Base):
     readiness_reason: Mapped[str | None] = mapped_column(Text)
     readiness_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)  # figures cache
     # Retention: a closed episode loses its CPR number, content and identifiers; the keyed hash
     # of the CPR number (domain.retention.citizen_key) still links one citizen's episodes.
     citizen_key: Mapped[str | None] = mapped_column(String(64), index=True)
