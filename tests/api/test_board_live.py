@@ -1,0 +1,225 @@
+"""The board's live lists through HTTP, built from real messages posted through the API: what
+each page shows, to whom (profile §9), the audit of every view and refresh, the list alone for
+htmx's refresh, and a refresh whose session has ended."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from tests.api.test_audit_trail import trail  # noqa: F401 - a fixture
+from tests.api.test_board import ANNE, anne, browser, site  # noqa: F401 - site is a fixture
+from tests.board import AALBORG_CITIZEN, Browser, add_person, admit, plan_sent
+from tests.conftest import Api
+from tests.messages import HOSPITAL_SOR, MEDCOM_SENDER_SOR
+from tests.stays import COPENHAGEN, Citizen, not_ready
+
+Trail = Callable[[], tuple[list[dict[str, str]], str]]
+LISTS = ("/board", "/board/udskrivninger", "/board/venter", "/board/beskeder")
+UNANSWERED = Citizen("0303754321", "Ulla", "Svar")  # plan sent, no answer, planned days ago
+SATURDAY = Citizen("0404654321", "Lis", "Lørdag")
+LATER = Citizen("0505554321", "Per", "Senere")
+HX = {"HX-Request": "true"}
+
+
+def cpr(citizen: Citizen) -> str:
+    return f"{citizen.cpr[:6]}-{citizen.cpr[6:]}"
+
+
+def signed_in(site: Api, database_url: str, email: str, org: str) -> Browser:  # noqa: F811
+    person = browser(site)
+    person.signed_in(email, add_person(database_url, email=email, org=org))
+    return person
+
+
+def section(page: str, heading: str) -> str:
+    """The page's text from the h2 `heading` to the next h2."""
+    start = page.index(f"<h2>{heading}</h2>")
+    end = page.find("<h2>", start + 1)
+    return page[start : end if end != -1 else len(page)]
+
+
+def next_saturday_at_ten() -> datetime:
+    today = datetime.now(COPENHAGEN).date()
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7)
+    return datetime(saturday.year, saturday.month, saturday.day, 10, tzinfo=COPENHAGEN)
+
+
+def test_expected_discharges_list_the_coming_week_with_flags_in_words(
+    site: Api,  # noqa: F811
+    database_url: str,
+) -> None:
+    admit(site)  # planned in 5 days, Aalborg ready
+    plan_sent(site, citizen=SATURDAY, discharge_at=next_saturday_at_ten())
+    plan_sent(site, citizen=LATER, discharge_at=datetime.now(UTC) + timedelta(days=12))
+
+    page = anne(site, database_url).get("/board/udskrivninger")
+
+    assert page.status_code == 200
+    assert cpr(AALBORG_CITIZEN) in page.text and cpr(SATURDAY) in page.text
+    assert cpr(LATER) not in page.text  # beyond the week
+    assert "<strong>2</strong> forventes udskrevet" in page.text
+    saturday_row = page.text[page.text.index(cpr(SATURDAY)) :].split("</tr>")[0]
+    assert "Udskrivning lørdag" in saturday_row and 'class="badge' in saturday_row
+    assert "<caption>" in page.text and '<th scope="col">Opmærksomhed</th>' in page.text
+
+
+def test_waiting_for_the_municipality_shows_unanswered_plans_and_days_past_the_planned_date(
+    site: Api,  # noqa: F811
+    database_url: str,
+) -> None:
+    admit(site)  # answered: waits for nobody
+    plan_sent(site, citizen=UNANSWERED, discharge_at=datetime.now(UTC) - timedelta(days=2))
+    not_yet = Citizen("0606454321", "Ib", "Ikkeklar")
+    plan_sent(
+        site,
+        citizen=not_yet,
+        discharge_at=datetime.now(UTC) - timedelta(days=4),
+        readiness=not_ready("Ingen plejebolig endnu"),
+    )
+
+    page = anne(site, database_url).get("/board/venter").text
+
+    unanswered = section(page, "Udskrivningsplan sendt, intet svar")
+    past = section(page, "Over planlagt udskrivning, kommunen ikke klar")
+    assert cpr(UNANSWERED) in unanswered and cpr(not_yet) not in unanswered
+    assert cpr(AALBORG_CITIZEN) not in page
+    assert cpr(not_yet) in past and cpr(UNANSWERED) in past
+    assert past.index(cpr(not_yet)) < past.index(cpr(UNANSWERED))  # longest wait first
+    assert "4 dage" in past and "2 dage" in past and "Ikke klar" in past
+
+
+def test_messages_list_those_not_acknowledged_until_the_municipality_answers(
+    site: Api,  # noqa: F811
+    database_url: str,
+) -> None:
+    admit(site)
+    person = anne(site, database_url)
+    before = person.get("/board/beskeder").text
+    for item in site.inbox().json()["items"]:
+        assert site.ack(item["id"], {"status": "accepted"}).status_code == 200
+
+    after = person.get("/board/beskeder").text
+
+    assert cpr(AALBORG_CITIZEN) in before and "Udskrivningsplan" in before
+    assert "Ikke leveret" in before or "Leveret, ikke kvitteret" in before
+    assert cpr(AALBORG_CITIZEN) not in after
+    assert "Alle beskeder til kommunen er leveret og kvitteret" in after
+
+
+def test_a_municipality_and_a_hospital_see_only_their_own_citizens_on_every_list(
+    site: Api,  # noqa: F811
+    database_url: str,
+) -> None:
+    admit(site)
+    plan_sent(site, citizen=UNANSWERED, discharge_at=datetime.now(UTC) - timedelta(days=2))
+    shown_on = {
+        "/board": (AALBORG_CITIZEN, UNANSWERED),
+        "/board/udskrivninger": (AALBORG_CITIZEN,),
+        "/board/venter": (UNANSWERED,),
+        "/board/beskeder": (AALBORG_CITIZEN, UNANSWERED),
+    }
+    aalborg = anne(site, database_url)
+    ward = signed_in(site, database_url, "ward@psyk.dk", HOSPITAL_SOR)
+    copenhagen = signed_in(site, database_url, "bo@kk.dk", "0101")
+    other_hospital = signed_in(site, database_url, "h@herlev.dk", MEDCOM_SENDER_SOR)
+
+    for path, citizens in shown_on.items():
+        for person in (aalborg, ward):
+            page = person.get(path).text
+            assert all(cpr(citizen) in page for citizen in citizens), path
+        for person in (copenhagen, other_hospital):
+            for one in (person.get(path), person.get(path, headers=HX)):
+                assert one.status_code == 200
+                assert cpr(AALBORG_CITIZEN) not in one.text, path
+                assert cpr(UNANSWERED) not in one.text, path
+                assert "0101904321" not in one.text and "0303754321" not in one.text
+
+
+def test_every_list_view_and_refresh_is_audited_with_the_episodes_shown(
+    site: Api,  # noqa: F811
+    database_url: str,
+    trail: Trail,  # noqa: F811
+) -> None:
+    stay = admit(site)
+    person = anne(site, database_url)
+    nobody = signed_in(site, database_url, "bo@kk.dk", "0101")
+    for path in LISTS:
+        person.get(path)
+        person.get(path, headers=HX)
+        nobody.get(path)
+
+    rows, output = trail()
+
+    actions = ["board.admitted-now", "board.expected-discharges", "board.waiting", "board.messages"]
+    anne_rows = [(row["action"], row["episodes"]) for row in rows if row["client"] == ANNE]
+    seen_by_anne = {"board.waiting": "-"}  # answered and not yet due: on no waiting list
+    assert anne_rows == [
+        (action, seen_by_anne.get(action, stay.episode)) for action in actions for _ in (1, 2)
+    ]
+    bo_rows = [(row["action"], row["episodes"]) for row in rows if row["client"] == "bo@kk.dk"]
+    assert bo_rows == [(action, "-") for action in actions]  # shown nobody: still audited
+    assert all(row["outcome"] == "allowed" for row in rows if row["action"] in actions)
+    assert "0101904321" not in output
+
+
+def test_a_refresh_gets_the_list_alone_and_a_page_load_the_whole_page(
+    site: Api,  # noqa: F811
+    database_url: str,
+) -> None:
+    admit(site)
+    person = anne(site, database_url)
+    for path in LISTS:
+        page = person.get(path)
+        fragment = person.get(path, headers=HX)
+        paused = person.get(f"{path}?opdater=nej")
+
+        assert page.text.startswith("<!DOCTYPE html>")
+        assert f'hx-get="{path}"' in page.text and 'hx-trigger="every 20s"' in page.text
+        assert '<script src="/board/static/htmx/htmx.min.js"></script>' in page.text
+        assert '"includeIndicatorStyles": false' in page.text
+        assert fragment.status_code == 200 and "<html" not in fragment.text
+        assert "board-counts" in fragment.text and "<nav" not in fragment.text
+        assert fragment.headers["cache-control"] == "no-store"
+        assert "hx-trigger" not in paused.text and "Opdatér automatisk" in paused.text
+    assert cpr(AALBORG_CITIZEN) in person.get("/board", headers=HX).text
+    assert person.get("/board/static/htmx/htmx.min.js").status_code == 200
+
+
+def test_a_refresh_after_the_session_ended_sends_the_browser_to_sign_in(
+    site: Api,  # noqa: F811
+    database_url: str,
+) -> None:
+    admit(site)
+    person = anne(site, database_url)
+    person.sign_out()
+
+    for path in LISTS:
+        refresh = person.get(path, headers=HX)
+        load = person.get(path)
+
+        assert refresh.status_code == 200 and refresh.headers["hx-redirect"] == "/login"
+        assert refresh.text == "" and "Log ind" not in refresh.text
+        assert load.status_code == 303 and load.headers["location"] == "/login"
+
+
+def test_the_stay_shows_what_was_sent_and_what_the_municipality_did_with_it(
+    site: Api,  # noqa: F811
+    database_url: str,
+) -> None:
+    admit(site)
+    plan = next(i for i in site.inbox().json()["items"] if i["kind"] == "discharge-plan")
+    assert site.ack(plan["id"], {"status": "rejected", "reason": "Mangler medicin"}).is_success
+    person = anne(site, database_url)
+    link = person.get("/board").text
+    link = link[link.index("/board/ophold/") :].split('"')[0]
+
+    page = person.get(link).text
+
+    sent = section(page, "Sendt til kommunen")
+    did = section(page, "Det gjorde kommunen")
+    checklist = section(page, "Tjekliste")
+    assert "Udskrivningsplan" in sent and "Afvist" in sent and "<caption>" in sent
+    assert "Klar fra" in did and "svaret" in did
+    assert "Afvist" in did and "Mangler medicin" in did
+    assert '<th scope="row">' in checklist and "Opfyldt" in checklist
