@@ -65,14 +65,16 @@ def plan_sent(
     citizen: Citizen,
     discharge_at: datetime,
     readiness: dict[str, Any] | Literal["no answer"] = "no answer",
+    plan_sent_at: datetime | None = None,
 ) -> Stay:
-    """A stay admitted 10 days ago whose discharge plan went out 3 days ago, for discharge at
-    `discharge_at`, not discharged; the municipality's answer when one is given."""
+    """A stay admitted 10 days ago whose discharge plan went out 3 days ago (or at
+    `plan_sent_at`), for discharge at `discharge_at`, not discharged; the municipality's answer
+    when one is given."""
     now = datetime.now(UTC)
     one = stay(
         discharge_at=discharge_at,
         admitted_at=now - timedelta(days=10),
-        plan_sent_at=now - timedelta(days=3),
+        plan_sent_at=plan_sent_at or now - timedelta(days=3),
         citizen=citizen,
         readiness=readiness,
     )

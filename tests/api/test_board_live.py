@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from overgang.checklist.calendar import WorkCalendar
 from tests.api.test_audit_trail import trail  # noqa: F401 - a fixture
 from tests.api.test_board import ANNE, anne, browser, site  # noqa: F401 - site is a fixture
 from tests.board import AALBORG_CITIZEN, Browser, add_person, admit, plan_sent
@@ -19,6 +20,7 @@ LISTS = ("/board", "/board/udskrivninger", "/board/venter", "/board/beskeder")
 UNANSWERED = Citizen("0303754321", "Ulla", "Svar")  # plan sent, no answer, planned days ago
 SATURDAY = Citizen("0404654321", "Lis", "Lørdag")
 LATER = Citizen("0505554321", "Per", "Senere")
+LATE_PLAN = Citizen("0707354321", "Bo", "Sen")
 HX = {"HX-Request": "true"}
 
 
@@ -32,11 +34,23 @@ def signed_in(site: Api, database_url: str, email: str, org: str) -> Browser:  #
     return person
 
 
+def row(page: str, citizen: Citizen) -> str:
+    """The table row that begins with the citizen's CPR number."""
+    return page[page.index(cpr(citizen)) :].split("</tr>", maxsplit=1)[0]
+
+
 def section(page: str, heading: str) -> str:
     """The page's text from the h2 `heading` to the next h2."""
     start = page.index(f"<h2>{heading}</h2>")
     end = page.find("<h2>", start + 1)
     return page[start : end if end != -1 else len(page)]
+
+
+def next_working_day_at_ten() -> datetime:
+    day = datetime.now(COPENHAGEN).date() + timedelta(days=1)
+    while not WorkCalendar().is_working_day(day):
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 10, tzinfo=COPENHAGEN)
 
 
 def next_saturday_at_ten() -> datetime:
@@ -52,15 +66,26 @@ def test_expected_discharges_list_the_coming_week_with_flags_in_words(
     admit(site)  # planned in 5 days, Aalborg ready
     plan_sent(site, citizen=SATURDAY, discharge_at=next_saturday_at_ten())
     plan_sent(site, citizen=LATER, discharge_at=datetime.now(UTC) + timedelta(days=12))
+    plan_sent(
+        site,
+        citizen=LATE_PLAN,
+        discharge_at=next_working_day_at_ten(),
+        plan_sent_at=datetime.now(UTC) - timedelta(minutes=5),
+    )
 
     page = anne(site, database_url).get("/board/udskrivninger")
 
     assert page.status_code == 200
     assert cpr(AALBORG_CITIZEN) in page.text and cpr(SATURDAY) in page.text
     assert cpr(LATER) not in page.text  # beyond the week
-    assert "<strong>2</strong> forventes udskrevet" in page.text
-    saturday_row = page.text[page.text.index(cpr(SATURDAY)) :].split("</tr>")[0]
-    assert "Udskrivning lørdag" in saturday_row and 'class="badge' in saturday_row
+    assert "<strong>3</strong> forventes udskrevet" in page.text
+    assert "<strong>2</strong> med noget der mangler" in page.text
+    saturday = row(page.text, SATURDAY)
+    assert "Udskrivning lørdag" in saturday and 'class="badge' in saturday
+    assert "Ingen udskrivning op til weekend eller helligdag" in saturday  # in Danish
+    late = row(page.text, LATE_PLAN)
+    assert "Planen kom for sent" in late and "Udskrivningsplan sendt i god tid" in late
+    assert "Ingen</li>" in row(page.text, AALBORG_CITIZEN)
     assert "<caption>" in page.text and '<th scope="col">Opmærksomhed</th>' in page.text
 
 

@@ -85,6 +85,8 @@ def test_a_list_takes_in_a_new_stay_without_a_reload(
     assert browser.execute_script("return window.sameDocument") is True  # no reload
     assert not replaced(page)(browser)
     assert "<strong>1</strong> udskrivningsplaner uden svar" in browser.page_source
+    refused = [e for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
+    assert refused == []  # htmx runs under the pages' CSP: no inline style, no eval
 
 
 @pytest.mark.usefixtures("quick_refresh")

@@ -43,6 +43,10 @@ class ExpectedDischarge:
     weekend_agreed: bool
     missing_items: tuple[str, ...]  # what the newest checklist result still misses
 
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.plan_missing or self.plan_late or self.closed_day or self.missing_items)
+
 
 @dataclass(frozen=True, kw_only=True)
 class UnansweredPlan:
