@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 from overgang.checklist.calendar import WorkCalendar
 from tests.api.test_audit_trail import trail  # noqa: F401 - a fixture
 from tests.api.test_board import ANNE, anne, browser, site  # noqa: F401 - site is a fixture
+from tests.api.test_board_figures import to_copenhagen
 from tests.board import AALBORG_CITIZEN, Browser, add_person, admit, plan_sent
 from tests.conftest import Api
 from tests.messages import HOSPITAL_SOR, MEDCOM_SENDER_SOR
-from tests.stays import COPENHAGEN, Citizen, not_ready
+from tests.stays import COPENHAGEN, Citizen, not_ready, stay
 
 Trail = Callable[[], tuple[list[dict[str, str]], str]]
 LISTS = ("/board", "/board/udskrivninger", "/board/venter", "/board/beskeder")
@@ -21,6 +22,7 @@ UNANSWERED = Citizen("0303754321", "Ulla", "Svar")  # plan sent, no answer, plan
 SATURDAY = Citizen("0404654321", "Lis", "Lørdag")
 LATER = Citizen("0505554321", "Per", "Senere")
 LATE_PLAN = Citizen("0707354321", "Bo", "Sen")
+KK_CITIZEN = Citizen("0808254321", "Kim", "København")
 HX = {"HX-Request": "true"}
 
 
@@ -132,33 +134,53 @@ def test_messages_list_those_not_acknowledged_until_the_municipality_answers(
     assert "Alle beskeder til kommunen er leveret og kvitteret" in after
 
 
+def copenhagen_plan_unanswered(site: Api) -> None:  # noqa: F811
+    """Copenhagen's citizen: admitted by the same hospital, plan sent, planned 2 days ago."""
+    now = datetime.now(UTC)
+    one = stay(
+        discharge_at=now - timedelta(days=2),
+        admitted_at=now - timedelta(days=10),
+        plan_sent_at=now - timedelta(days=3),
+        citizen=KK_CITIZEN,
+        readiness="no answer",
+    )
+    assert one.admission is not None and one.plan is not None
+    for bundle in (one.admission, one.plan):
+        assert site.send(to_copenhagen(bundle)).status_code == 200
+
+
 def test_a_municipality_and_a_hospital_see_only_their_own_citizens_on_every_list(
     site: Api,  # noqa: F811
     database_url: str,
 ) -> None:
     admit(site)
     plan_sent(site, citizen=UNANSWERED, discharge_at=datetime.now(UTC) - timedelta(days=2))
-    shown_on = {
+    copenhagen_plan_unanswered(site)
+    aalborgs = {
         "/board": (AALBORG_CITIZEN, UNANSWERED),
         "/board/udskrivninger": (AALBORG_CITIZEN,),
         "/board/venter": (UNANSWERED,),
         "/board/beskeder": (AALBORG_CITIZEN, UNANSWERED),
     }
+    copenhagens = {path: (KK_CITIZEN,) for path in LISTS if path != "/board/udskrivninger"}
     aalborg = anne(site, database_url)
-    ward = signed_in(site, database_url, "ward@psyk.dk", HOSPITAL_SOR)
     copenhagen = signed_in(site, database_url, "bo@kk.dk", "0101")
+    ward = signed_in(site, database_url, "ward@psyk.dk", HOSPITAL_SOR)
     other_hospital = signed_in(site, database_url, "h@herlev.dk", MEDCOM_SENDER_SOR)
+    everyone = (AALBORG_CITIZEN, UNANSWERED, KK_CITIZEN)
 
-    for path, citizens in shown_on.items():
-        for person in (aalborg, ward):
-            page = person.get(path).text
-            assert all(cpr(citizen) in page for citizen in citizens), path
-        for person in (copenhagen, other_hospital):
-            for one in (person.get(path), person.get(path, headers=HX)):
-                assert one.status_code == 200
-                assert cpr(AALBORG_CITIZEN) not in one.text, path
-                assert cpr(UNANSWERED) not in one.text, path
-                assert "0101904321" not in one.text and "0303754321" not in one.text
+    for path in LISTS:
+        for person, own in (
+            (aalborg, aalborgs[path]),
+            (copenhagen, copenhagens.get(path, ())),
+            (ward, aalborgs[path] + copenhagens.get(path, ())),  # its owner's: both
+            (other_hospital, ()),
+        ):
+            for answer in (person.get(path), person.get(path, headers=HX)):
+                assert answer.status_code == 200
+                shown = {c for c in everyone if cpr(c) in answer.text}
+                assert shown == set(own), path
+                assert not any(c.cpr in answer.text for c in everyone)  # never unformatted
 
 
 def test_every_list_view_and_refresh_is_audited_with_the_episodes_shown(
