@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from datetime import time as clock
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.domain.visibility import Scope
 from overgang.service import live_lists as board
@@ -60,15 +61,15 @@ def main() -> None:
             "figure_csv checklist-item": lambda s=scope: figure_csv(
                 sessions=sessions, scope=s, figure_id="checklist-item", today=today
             ),
-            "admitted_now": lambda s=scope: board.admitted_now(sessions=sessions, scope=s),
-            "expected_discharges": lambda s=scope: board.expected_discharges(
-                sessions=sessions, scope=s, now=now
+            "admitted_now": lambda s=scope: _read(sessions, board.admitted_now, scope=s),
+            "expected_discharges": lambda s=scope: _read(
+                sessions, board.expected_discharges, scope=s, now=now
             ),
-            "waiting_for_municipality": lambda s=scope: board.waiting_for_municipality(
-                sessions=sessions, scope=s, today=today
+            "waiting_for_municipality": lambda s=scope: _read(
+                sessions, board.waiting_for_municipality, scope=s, today=today
             ),
-            "undelivered_messages": lambda s=scope: board.undelivered_messages(
-                sessions=sessions, scope=s
+            "undelivered_messages": lambda s=scope: _read(
+                sessions, board.undelivered_messages, scope=s
             ),
         }
         for label, call in calls.items():
@@ -80,6 +81,14 @@ def main() -> None:
             print(
                 f"{label:<44} {name[:22]:<22} {min(times):>10.0f} {statistics.median(times):>10.0f}"
             )
+
+
+def _read(
+    sessions: sessionmaker[Session], live_list: Callable[..., object], **args: object
+) -> object:
+    """A live list reads in its caller's session (the board's audited transaction)."""
+    with sessions() as session:
+        return live_list(session=session, **args)
 
 
 if __name__ == "__main__":
