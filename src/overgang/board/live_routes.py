@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from itertools import groupby
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -23,7 +22,6 @@ from overgang.checklist.calendar import local_date
 from overgang.domain.people import Viewer
 from overgang.errors import NotFound
 from overgang.service import board
-from overgang.service.live_lists import AdmittedNow
 
 router = APIRouter(include_in_schema=False)
 
@@ -65,25 +63,15 @@ def _live_page(
     )
 
 
-def _by_place(rows: list[Any]) -> list[tuple[str, str, list[Any]]]:
-    """Rows already sorted by ward and municipality, grouped by them."""
-    return [
-        (ward, municipality, list(group))
-        for (ward, municipality), group in groupby(
-            rows, key=lambda row: (row.ward_name, row.municipality_name)
-        )
-    ]
-
-
 @router.get("/board")
 def admitted_now(request: Request, sessions: SessionsDep, audit: AuditDep) -> Response:
     """Who is admitted now, per ward and municipality, those on leave apart."""
 
     def lists(viewer: Viewer) -> dict[str, Any]:
-        shown: AdmittedNow = board.admitted_now(sessions=sessions, viewer=viewer, audit=audit)
+        shown = board.admitted_now(sessions=sessions, viewer=viewer, audit=audit)
         return {
-            "admitted": _by_place(shown.admitted),
-            "on_leave": _by_place(shown.on_leave),
+            "admitted": shown.admitted_by_place,
+            "on_leave": shown.on_leave_by_place,
             "count": len(shown.admitted),
             "count_on_leave": len(shown.on_leave),
         }

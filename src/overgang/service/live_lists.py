@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import groupby
 
 from sqlalchemy.orm import Session
 
@@ -32,6 +33,27 @@ class AdmittedNow:
     @property
     def episode_ids(self) -> list[uuid.UUID]:
         return [e.episode_id for e in (*self.admitted, *self.on_leave)]
+
+    @property
+    def admitted_by_place(self) -> list[Place]:
+        return _grouped(self.admitted)
+
+    @property
+    def on_leave_by_place(self) -> list[Place]:
+        return _grouped(self.on_leave)
+
+
+Place = tuple[str, str, list[OpenEpisodeRow]]  # ward, municipality, their episodes
+
+
+def _grouped(episodes: list[OpenEpisodeRow]) -> list[Place]:
+    """Episodes sorted by ward and municipality, in one group per pair."""
+    return [
+        (ward, municipality, list(group))
+        for (ward, municipality), group in groupby(
+            episodes, key=lambda e: (e.ward_name, e.municipality_name)
+        )
+    ]
 
 
 @dataclass(frozen=True, kw_only=True)
