@@ -254,7 +254,13 @@ def test_the_stay_shows_what_was_sent_and_what_the_municipality_did_with_it(
     site: Api,  # noqa: F811
     database_url: str,
 ) -> None:
-    admit(site)
+    stay = admit(site)  # Aalborg answered "ready"; now answers again: not ready after all
+    again = site.client.post(
+        f"/api/v1/episodes/{stay.episode}/readiness",
+        json=not_ready("Bostøtten er ikke på plads"),
+        headers=site.auth(site.tokens.aalborg),
+    )
+    assert again.status_code == 200, again.text
     plan = next(i for i in site.inbox().json()["items"] if i["kind"] == "discharge-plan")
     assert site.ack(plan["id"], {"status": "rejected", "reason": "Mangler medicin"}).is_success
     person = anne(site, database_url)
@@ -267,6 +273,6 @@ def test_the_stay_shows_what_was_sent_and_what_the_municipality_did_with_it(
     did = section(page, "Det gjorde kommunen")
     checklist = section(page, "Tjekliste")
     assert "Udskrivningsplan" in sent and "Afvist" in sent and "<caption>" in sent
-    assert "Klar fra" in did and "svaret" in did
+    assert "Ikke klar: Bostøtten er ikke på plads" in did and "Tidligere svar" in did
     assert "Afvist" in did and "Mangler medicin" in did
     assert '<th scope="row">' in checklist and "Opfyldt" in checklist

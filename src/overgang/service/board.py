@@ -22,6 +22,7 @@ from overgang.service.episodes import EpisodeView, episode_view
 from overgang.service.live_lists import AdmittedNow, ExpectedDischarge, WaitingForMunicipality
 from overgang.storage import board as board_store
 from overgang.storage.board import AcknowledgementRow, WaitingMessageRow
+from overgang.storage.models import ChecklistEvaluation
 
 Shown = TypeVar("Shown")
 
@@ -146,7 +147,9 @@ def open_stay(
         view = episode_view(session=session, episode=episode)
         return StayView(
             episode=view,
-            checklist=None if view.evaluation is None else _with_titles(view, checklists),
+            checklist=(
+                None if view.evaluation is None else _with_titles(view.evaluation, checklists)
+            ),
             readiness_answered=board_store.readiness_answer_times(
                 session=session, episode_id=episode.id
             ),
@@ -154,13 +157,13 @@ def open_stay(
         )
 
 
-def _with_titles(view: EpisodeView, checklists: ChecklistCatalog) -> ChecklistResult:
-    assert view.evaluation is not None
+def _with_titles(evaluation: ChecklistEvaluation, checklists: ChecklistCatalog) -> ChecklistResult:
+    """The stored result, with the Danish titles of the checklist version that judged it."""
     try:
-        definition = checklists.get(view.evaluation.checklist_id, view.evaluation.checklist_version)
+        definition = checklists.get(evaluation.checklist_id, evaluation.checklist_version)
     except KeyError:  # a version no longer installed: the item ids stand in for titles
         definition = None
-    return ChecklistResult.from_json(view.evaluation.result, definition=definition)
+    return ChecklistResult.from_json(evaluation.result, definition=definition)
 
 
 def item_titles(checklists: ChecklistCatalog) -> dict[str, str]:
