@@ -250,6 +250,18 @@ def test_a_refresh_after_the_session_ended_sends_the_browser_to_sign_in(
         assert load.status_code == 303 and load.headers["location"] == "/login"
 
 
+def test_a_refresh_before_the_password_is_chosen_leads_to_choosing_it(
+    site: Api,  # noqa: F811
+    database_url: str,
+) -> None:
+    person = browser(site)
+    person.sign_in(ANNE, add_person(database_url, email=ANNE, org="0851"))
+
+    refresh = person.get("/board/venter", headers=HX)
+
+    assert refresh.headers["hx-redirect"] == "/login/adgangskode" and refresh.text == ""
+
+
 def test_the_stay_shows_what_was_sent_and_what_the_municipality_did_with_it(
     site: Api,  # noqa: F811
     database_url: str,
