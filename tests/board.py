@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from fastapi.testclient import TestClient
 
@@ -59,6 +59,39 @@ def admit(api: Api, *, citizen: Citizen = AALBORG_CITIZEN, discharged: bool = Fa
     return one
 
 
+def plan_sent(
+    api: Api,
+    *,
+    citizen: Citizen,
+    discharge_at: datetime,
+    readiness: dict[str, Any] | Literal["no answer"] = "no answer",
+    plan_sent_at: datetime | None = None,
+) -> Stay:
+    """A stay admitted 10 days ago whose discharge plan went out 3 days ago (or at
+    `plan_sent_at`), for discharge at `discharge_at`, not discharged; the municipality's answer
+    when one is given."""
+    now = datetime.now(UTC)
+    one = stay(
+        discharge_at=discharge_at,
+        admitted_at=now - timedelta(days=10),
+        plan_sent_at=plan_sent_at or now - timedelta(days=3),
+        citizen=citizen,
+        readiness=readiness,
+    )
+    assert one.admission is not None and one.plan is not None
+    for message in (one.admission, one.plan):
+        answer = api.send(message)
+        assert answer.status_code == 200, answer.text
+    if one.readiness is not None:
+        answer = api.client.post(
+            f"/api/v1/episodes/{one.episode}/readiness",
+            json=one.readiness,
+            headers=api.auth(api.tokens.aalborg),
+        )
+        assert answer.status_code == 200, answer.text
+    return one
+
+
 def start_leave(api: Api, one: Stay, *, citizen: Citizen) -> None:
     """The citizen goes on leave (STOR), sent as the JSON event a ward may send instead."""
     now = datetime.now(UTC)
@@ -94,8 +127,8 @@ class Browser:
     def __init__(self, client: TestClient) -> None:
         self.client = client
 
-    def get(self, path: str) -> Any:
-        return self.client.get(path, follow_redirects=False)
+    def get(self, path: str, *, headers: dict[str, str] | None = None) -> Any:
+        return self.client.get(path, headers=headers, follow_redirects=False)
 
     def sign_in(self, email: str, secret: str) -> Any:
         token = csrf_of(self.client.get("/login").text)

@@ -64,25 +64,28 @@ def test_figures_and_live_lists_through_the_api(api: Api, database_url: str) -> 
 
     # The live lists on 18 March: Copenhagen's citizen is in hospital, due home on the 20th.
     now = datetime(2025, 3, 18, 12, tzinfo=at(2025, 3, 18).tzinfo)
-    for scope, expected in (
-        (Scope.residents_of(aalborg), []),
-        (Scope.residents_of(copenhagen), [OTHER.cpr]),
-    ):
-        admitted = board.admitted_now(sessions=sessions, scope=scope)
-        assert [e.cpr for e in admitted.admitted] == expected
-        soon = board.expected_discharges(sessions=sessions, scope=scope, now=now)
-        assert [e.episode.cpr for e in soon] == expected
-        waiting = board.waiting_for_municipality(sessions=sessions, scope=scope, today=now.date())
-        assert [w.episode.cpr for w in waiting.unanswered] == expected
-        messages = board.undelivered_messages(sessions=sessions, scope=scope)
-        assert {m.municipality_code for m in messages} <= {
-            "0851" if scope.municipality_ids == {aalborg} else "0101"
-        }
-    [due] = board.expected_discharges(
-        sessions=sessions, scope=Scope.owned_by(HOSPITAL_SOR), now=now
-    )
-    assert due.episode.cpr == OTHER.cpr and not due.plan_missing and due.closed_day is None
-    later = board.waiting_for_municipality(
-        sessions=sessions, scope=Scope.everything(), today=now.date() + timedelta(days=5)
-    )
-    assert [(p.episode.cpr, p.days_waiting) for p in later.past_planned_date] == [(OTHER.cpr, 3)]
+    with sessions() as session:
+        for scope, expected in (
+            (Scope.residents_of(aalborg), []),
+            (Scope.residents_of(copenhagen), [OTHER.cpr]),
+        ):
+            admitted = board.admitted_now(session=session, scope=scope)
+            assert [e.cpr for e in admitted.admitted] == expected
+            soon = board.expected_discharges(session=session, scope=scope, now=now)
+            assert [e.episode.cpr for e in soon] == expected
+            waiting = board.waiting_for_municipality(session=session, scope=scope, today=now.date())
+            assert [w.episode.cpr for w in waiting.unanswered] == expected
+            messages = board.undelivered_messages(session=session, scope=scope)
+            assert {m.municipality_code for m in messages} <= {
+                "0851" if scope.municipality_ids == {aalborg} else "0101"
+            }
+        [due] = board.expected_discharges(
+            session=session, scope=Scope.owned_by(HOSPITAL_SOR), now=now
+        )
+        assert due.episode.cpr == OTHER.cpr and not due.plan_missing and due.closed_day is None
+        later = board.waiting_for_municipality(
+            session=session, scope=Scope.everything(), today=now.date() + timedelta(days=5)
+        )
+        assert [(p.episode.cpr, p.days_waiting) for p in later.past_planned_date] == [
+            (OTHER.cpr, 3)
+        ]

@@ -96,7 +96,7 @@ def test_a_coordinator_signs_in_sees_her_citizens_and_opens_a_stay(
     stay = browser.find_element(By.TAG_NAME, "main").text
     for shown in ("Tidslinje", "Tjekliste", "Sendt til kommunen", "Udskrivningsplan", "Klar fra"):
         assert shown in stay
-    browser.set_window_size(1280, 1800)
+    browser.set_window_size(1280, 2600)
     browser.save_screenshot(str(screenshots / "board-stay.png"))
 
 

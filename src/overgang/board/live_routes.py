@@ -1,57 +1,151 @@
-"""The board's live pages: who is admitted now, one stay."""
+"""The board's live pages: who is admitted now, who goes home within a week, who waits for the
+municipality, which messages nobody has taken, and one stay.
+
+Each list page works without JavaScript. With it, htmx asks for the same path every
+REFRESH_SECONDS with the `HX-Request` header and gets the list alone, to put in place of the old
+one; every answer, whole page or list alone, is audited by the service.
+"""
 
 from __future__ import annotations
 
-from itertools import groupby
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from overgang.api.deps import AuditDep, SessionsDep
+from overgang.api.deps import AuditDep, ChecklistsDep, SessionsDep
 from overgang.board import session as cookies
-from overgang.board.pages import render
+from overgang.board.pages import HEADERS, render
+from overgang.checklist.calendar import local_date
+from overgang.domain.people import Viewer
 from overgang.errors import NotFound
 from overgang.service import board
 
 router = APIRouter(include_in_schema=False)
 
+REFRESH_SECONDS = 20
+PAUSED = "opdater=nej"  # the query that shows a list page without refreshing it (WCAG 2.2.2)
 
-@router.get("/board")
-def admitted_now(request: Request, sessions: SessionsDep, audit: AuditDep) -> HTMLResponse:
-    """Who is admitted now, per ward and municipality, those on leave apart."""
-    viewer = cookies.current_viewer(request)
-    stays = board.admitted_now(sessions=sessions, viewer=viewer, audit=audit)
-    groups = {
-        on_leave: [
-            (ward, municipality, list(rows))
-            for (ward, municipality), rows in groupby(
-                (stay for stay in stays if stay.on_leave == on_leave),
-                key=lambda stay: (stay.ward, stay.municipality),
-            )
-        ]
-        for on_leave in (False, True)
-    }
+
+def _live_page(
+    request: Request, *, title: str, fragment: str, lists: Callable[[Viewer], dict[str, Any]]
+) -> Response:
+    """A list page, or its list alone for htmx's refresh. A refresh whose session has ended
+    sends the browser to sign-in (HX-Redirect) instead of pasting the sign-in page into it."""
+    refresh = request.headers.get("HX-Request") == "true"
+    try:
+        viewer = cookies.current_viewer(request)
+    except cookies.SignInNeeded:
+        if refresh:
+            return Response(headers={**HEADERS, "HX-Redirect": "/login"})
+        raise
+    except cookies.PasswordNeeded:
+        if refresh:
+            return Response(headers={**HEADERS, "HX-Redirect": "/login/adgangskode"})
+        raise
+    context = {"viewer": viewer, **lists(viewer)}
+    if refresh:
+        return render(request, fragment, context)
     return render(
         request,
-        "admitted.html",
+        "live_page.html",
         {
-            "viewer": viewer,
+            **context,
             "csrf": cookies.csrf_for_session(request),
-            "admitted": groups[False],
-            "on_leave": groups[True],
-            "count": sum(not stay.on_leave for stay in stays),
-            "count_on_leave": sum(stay.on_leave for stay in stays),
+            "title": title,
+            "fragment": fragment,
+            "paused": request.url.query == PAUSED,
+            "paused_query": PAUSED,
+            "refresh_seconds": REFRESH_SECONDS,
         },
     )
 
 
+@router.get("/board")
+def admitted_now(request: Request, sessions: SessionsDep, audit: AuditDep) -> Response:
+    """Who is admitted now, per ward and municipality, those on leave apart."""
+
+    def lists(viewer: Viewer) -> dict[str, Any]:
+        shown = board.admitted_now(sessions=sessions, viewer=viewer, audit=audit)
+        return {
+            "admitted": shown.admitted_by_place,
+            "on_leave": shown.on_leave_by_place,
+            "count": len(shown.admitted),
+            "count_on_leave": len(shown.on_leave),
+        }
+
+    return _live_page(request, title="Indlagt nu", fragment="lists/admitted.html", lists=lists)
+
+
+@router.get("/board/udskrivninger")
+def expected_discharges(
+    request: Request, sessions: SessionsDep, audit: AuditDep, checklists: ChecklistsDep
+) -> Response:
+    """Who is planned to go home within seven days, with what is late or missing."""
+
+    def lists(viewer: Viewer) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        shown = board.expected_discharges(sessions=sessions, viewer=viewer, audit=audit, now=now)
+        return {"discharges": shown, "titles": board.item_titles(checklists)}
+
+    return _live_page(
+        request, title="Forventede udskrivninger", fragment="lists/discharges.html", lists=lists
+    )
+
+
+@router.get("/board/venter")
+def waiting_for_municipality(request: Request, sessions: SessionsDep, audit: AuditDep) -> Response:
+    """Plans the municipality has not answered; citizens past their planned date."""
+
+    def lists(viewer: Viewer) -> dict[str, Any]:
+        today = local_date(datetime.now(UTC))
+        shown = board.waiting_for_municipality(
+            sessions=sessions, viewer=viewer, audit=audit, today=today
+        )
+        return {"unanswered": shown.unanswered, "past": shown.past_planned_date}
+
+    return _live_page(
+        request, title="Venter på kommunen", fragment="lists/waiting.html", lists=lists
+    )
+
+
+@router.get("/board/beskeder")
+def undelivered_messages(request: Request, sessions: SessionsDep, audit: AuditDep) -> Response:
+    """Messages not delivered, or delivered and not acknowledged."""
+
+    def lists(viewer: Viewer) -> dict[str, Any]:
+        shown = board.undelivered_messages(sessions=sessions, viewer=viewer, audit=audit)
+        return {"messages": shown}
+
+    return _live_page(
+        request,
+        title="Beskeder uden levering eller kvittering",
+        fragment="lists/messages.html",
+        lists=lists,
+    )
+
+
 @router.get("/board/ophold/{episode_id}")
-def stay(request: Request, episode_id: str, sessions: SessionsDep, audit: AuditDep) -> Response:
+def stay(
+    request: Request,
+    episode_id: str,
+    sessions: SessionsDep,
+    audit: AuditDep,
+    checklists: ChecklistsDep,
+) -> HTMLResponse:
     """One stay: timeline, checklist, what was sent and what the municipality did."""
     viewer = cookies.current_viewer(request)
     context = {"viewer": viewer, "csrf": cookies.csrf_for_session(request)}
     try:
-        view = board.open_stay(sessions=sessions, viewer=viewer, episode_id=episode_id, audit=audit)
+        view = board.open_stay(
+            sessions=sessions,
+            viewer=viewer,
+            episode_id=episode_id,
+            checklists=checklists,
+            audit=audit,
+        )
     except NotFound:
         return render(
             request,

@@ -35,6 +35,9 @@ HEADERS = {
 # The board's pages, in the order of its menu: (path, Danish name).
 NAVIGATION = [
     ("/board", "Indlagt nu"),
+    ("/board/udskrivninger", "Forventede udskrivninger"),
+    ("/board/venter", "Venter på kommunen"),
+    ("/board/beskeder", "Beskeder"),
     ("/board/tal", "Tal"),
 ]
 
@@ -61,8 +64,8 @@ MESSAGE_KINDS = {
     "handover": "Overdragelse",
 }
 MESSAGE_STATUSES = {
-    "pending": "Venter på kommunen",
-    "delivered": "Leveret",
+    "pending": "Ikke leveret",
+    "delivered": "Leveret, ikke kvitteret",
     "acknowledged": "Kvitteret",
     "rejected": "Afvist",
 }

@@ -1,91 +1,128 @@
-"""What the transition board shows a signed-in person, scoped to their organisation (profile §9)
-and audited as an API read is.
-
-`admitted_now` is the board's own minimal query until the figures package's live lists land
-(branch `figures`): replace its body with theirs, keeping the scope and the audit here.
-"""
+"""What the transition board shows a signed-in person: the live lists and one stay, each limited
+to `Scope.of(viewer)` (profile §9) and audited as an API read is, with the episodes shown; a
+page that shows nobody is audited too."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import TypeVar
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from overgang.domain.episode import EpisodeState
+from overgang.checklist import ChecklistCatalog, ChecklistResult
 from overgang.domain.people import Viewer
+from overgang.domain.visibility import Scope
 from overgang.errors import NotFound
+from overgang.service import live_lists
 from overgang.service.audit import AuditContext, audited
 from overgang.service.episodes import EpisodeView, episode_view
-from overgang.storage.models import Episode, Organisation
+from overgang.service.live_lists import AdmittedNow, ExpectedDischarge, WaitingForMunicipality
+from overgang.storage import board as board_store
+from overgang.storage.board import AcknowledgementRow, WaitingMessageRow
+from overgang.storage.models import ChecklistEvaluation
 
-IN_HOSPITAL = (EpisodeState.ADMITTED.value, EpisodeState.ON_LEAVE.value)
+Shown = TypeVar("Shown")
 
 
 @dataclass(frozen=True)
-class AdmittedStay:
-    """One citizen in a ward now, as a row of the list."""
+class StayView:
+    """One stay: the episode as the API shows it, the checklist result with its Danish titles,
+    and what the municipality did (readiness answers, acknowledgements)."""
 
-    episode_id: uuid.UUID
-    cpr: str | None
-    on_leave: bool
-    ward: str
-    municipality: str
-    admitted_at: datetime | None
-    planned_discharge_at: datetime | None
-    readiness_ready: bool | None
+    episode: EpisodeView
+    checklist: ChecklistResult | None
+    readiness_answered: list[datetime]
+    acknowledgements: list[AcknowledgementRow]
 
 
-def visible_to(viewer: Viewer) -> ColumnElement[bool]:
-    """The one rule of which episodes a person sees: a municipality its residents', a hospital
-    or region those it owns. The same rule as the API's (service.episodes)."""
-    if viewer.municipality_id is not None:
-        return Episode.municipality_organisation_id == viewer.municipality_id
-    if viewer.owner:
-        return Episode.owner == viewer.owner
-    return Episode.id.is_(None)  # belongs nowhere: sees nothing
+def _audited_list(
+    *,
+    sessions: sessionmaker[Session],
+    viewer: Viewer,
+    audit: AuditContext,
+    action: str,
+    read: Callable[[Session, Scope], Shown],
+    episodes_of: Callable[[Shown], Iterable[uuid.UUID]],
+) -> Shown:
+    with audited(
+        sessions=sessions, caller=viewer, audit=audit, action=action, resource_type="episode-list"
+    ) as access:
+        shown = read(access.session, Scope.of(viewer))
+        access.touches(*episodes_of(shown))
+        return shown
 
 
 def admitted_now(
     *, sessions: sessionmaker[Session], viewer: Viewer, audit: AuditContext
-) -> list[AdmittedStay]:
-    """The viewer's citizens admitted now (on leave too), by ward, municipality and admission."""
-    ward, municipality = aliased(Organisation), aliased(Organisation)
-    with audited(
+) -> AdmittedNow:
+    """The viewer's citizens in hospital now, per ward and municipality, those on leave apart."""
+    return _audited_list(
         sessions=sessions,
-        caller=viewer,
+        viewer=viewer,
         audit=audit,
         action="board.admitted-now",
-        resource_type="episode-list",
-    ) as access:
-        rows = access.session.execute(
-            select(Episode, ward.name, municipality.name)
-            .join(ward, ward.id == Episode.hospital_organisation_id)
-            .join(municipality, municipality.id == Episode.municipality_organisation_id)
-            .where(visible_to(viewer), Episode.state.in_(IN_HOSPITAL))
-            .order_by(ward.name, municipality.name, Episode.admitted_at, Episode.id)
-        ).all()
-        access.touches(*(episode.id for episode, _, _ in rows))
-        return [
-            AdmittedStay(
-                episode_id=episode.id,
-                cpr=episode.cpr,
-                on_leave=episode.state == EpisodeState.ON_LEAVE.value,
-                ward=ward_name,
-                municipality=municipality_name,
-                admitted_at=episode.admitted_at,
-                planned_discharge_at=episode.planned_discharge_at,
-                readiness_ready=episode.readiness_ready,
-            )
-            for episode, ward_name, municipality_name in rows
-        ]
+        read=lambda session, scope: live_lists.admitted_now(session=session, scope=scope),
+        episodes_of=lambda shown: shown.episode_ids,
+    )
+
+
+def expected_discharges(
+    *, sessions: sessionmaker[Session], viewer: Viewer, audit: AuditContext, now: datetime
+) -> list[ExpectedDischarge]:
+    """The viewer's citizens planned to go home within seven days, with their flags."""
+    return _audited_list(
+        sessions=sessions,
+        viewer=viewer,
+        audit=audit,
+        action="board.expected-discharges",
+        read=lambda session, scope: live_lists.expected_discharges(
+            session=session, scope=scope, now=now
+        ),
+        episodes_of=lambda shown: (item.episode.episode_id for item in shown),
+    )
+
+
+def waiting_for_municipality(
+    *, sessions: sessionmaker[Session], viewer: Viewer, audit: AuditContext, today: date
+) -> WaitingForMunicipality:
+    """Plans with no answer yet, and citizens past their planned date whom nobody takes yet."""
+    return _audited_list(
+        sessions=sessions,
+        viewer=viewer,
+        audit=audit,
+        action="board.waiting",
+        read=lambda session, scope: live_lists.waiting_for_municipality(
+            session=session, scope=scope, today=today
+        ),
+        episodes_of=lambda shown: shown.episode_ids,
+    )
+
+
+def undelivered_messages(
+    *, sessions: sessionmaker[Session], viewer: Viewer, audit: AuditContext
+) -> list[WaitingMessageRow]:
+    """The viewer's messages not delivered yet, or delivered and not acknowledged."""
+    return _audited_list(
+        sessions=sessions,
+        viewer=viewer,
+        audit=audit,
+        action="board.messages",
+        read=lambda session, scope: live_lists.undelivered_messages(session=session, scope=scope),
+        episodes_of=lambda shown: (message.episode_id for message in shown),
+    )
 
 
 def open_stay(
-    *, sessions: sessionmaker[Session], viewer: Viewer, episode_id: str, audit: AuditContext
-) -> EpisodeView:
+    *,
+    sessions: sessionmaker[Session],
+    viewer: Viewer,
+    episode_id: str,
+    checklists: ChecklistCatalog,
+    audit: AuditContext,
+) -> StayView:
     """One stay of the viewer's: timeline, checklist, what was sent and what the municipality
     did. Another's stay is not found, exactly as one that does not exist."""
     with audited(
@@ -100,10 +137,35 @@ def open_stay(
             key = uuid.UUID(episode_id)
         except ValueError:
             raise NotFound("no such stay") from None
-        episode = access.session.scalars(
-            select(Episode).where(Episode.id == key, visible_to(viewer))
-        ).first()
+        session = access.session
+        episode = board_store.episode_in_scope(
+            session=session, scope=Scope.of(viewer), episode_id=key
+        )
         if episode is None:
             raise NotFound("no such stay")
         access.touches(episode.id)
-        return episode_view(session=access.session, episode=episode)
+        view = episode_view(session=session, episode=episode)
+        return StayView(
+            episode=view,
+            checklist=(
+                None if view.evaluation is None else _with_titles(view.evaluation, checklists)
+            ),
+            readiness_answered=board_store.readiness_answer_times(
+                session=session, episode_id=episode.id
+            ),
+            acknowledgements=board_store.acknowledgements(session=session, episode_id=episode.id),
+        )
+
+
+def _with_titles(evaluation: ChecklistEvaluation, checklists: ChecklistCatalog) -> ChecklistResult:
+    """The stored result, with the Danish titles of the checklist version that judged it."""
+    try:
+        definition = checklists.get(evaluation.checklist_id, evaluation.checklist_version)
+    except KeyError:  # a version no longer installed: the item ids stand in for titles
+        definition = None
+    return ChecklistResult.from_json(evaluation.result, definition=definition)
+
+
+def item_titles(checklists: ChecklistCatalog) -> dict[str, str]:
+    """Each active checklist item's Danish title, by item id."""
+    return {item.id: item.title_da for d in checklists.active() for item in d.items}

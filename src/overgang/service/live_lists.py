@@ -1,17 +1,16 @@
 """The board's live lists (personal data): who is admitted now, who is expected home within a
 week and what is still missing, who waits for the municipality, and which messages nobody has
-taken. Each takes the viewer's scope (profile §9: a municipality its residents, a hospital or
-region what it owns); the page audits the episodes it shows (`episode_ids`). The board's pages
-use their own first query for "admitted now" (service/board.py) until they are moved onto
-these."""
+taken. Each reads, in the caller's transaction, the episodes of one scope (profile §9:
+`Scope.of(viewer)`); service/board.py audits the episodes a page shows."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from itertools import groupby
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from overgang.checklist.calendar import WorkCalendar, local_date
 from overgang.domain.visibility import Scope
@@ -21,6 +20,7 @@ from overgang.storage.board import OpenEpisodeRow, WaitingMessageRow
 
 CALENDAR = WorkCalendar()
 PLAN_ITEM = "discharge-plan-shared-early"
+_NEVER = datetime.max.replace(tzinfo=UTC)  # an admission time not known yet sorts last
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,27 @@ class AdmittedNow:
     def episode_ids(self) -> list[uuid.UUID]:
         return [e.episode_id for e in (*self.admitted, *self.on_leave)]
 
+    @property
+    def admitted_by_place(self) -> list[Place]:
+        return _grouped(self.admitted)
+
+    @property
+    def on_leave_by_place(self) -> list[Place]:
+        return _grouped(self.on_leave)
+
+
+Place = tuple[str, str, list[OpenEpisodeRow]]  # ward, municipality, their episodes
+
+
+def _grouped(episodes: list[OpenEpisodeRow]) -> list[Place]:
+    """Episodes sorted by ward and municipality, in one group per pair."""
+    return [
+        (ward, municipality, list(group))
+        for (ward, municipality), group in groupby(
+            episodes, key=lambda e: (e.ward_name, e.municipality_name)
+        )
+    ]
+
 
 @dataclass(frozen=True, kw_only=True)
 class ExpectedDischarge:
@@ -43,6 +64,10 @@ class ExpectedDischarge:
     closed_day: str | None  # Friday afternoon, weekend, holiday or the afternoon before one
     weekend_agreed: bool
     missing_items: tuple[str, ...]  # what the newest checklist result still misses
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.plan_missing or self.plan_late or self.closed_day or self.missing_items)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,18 +95,13 @@ class WaitingForMunicipality:
         ]
 
 
-def _open(sessions: sessionmaker[Session], scope: Scope) -> list[OpenEpisodeRow]:
-    with sessions() as session:
-        return board_store.open_episodes(session=session, scope=scope)
-
-
 def _by_place(episode: OpenEpisodeRow) -> tuple[str, str, datetime]:
-    return (episode.ward_name, episode.municipality_name, episode.admitted_at or datetime.max)
+    return (episode.ward_name, episode.municipality_name, episode.admitted_at or _NEVER)
 
 
-def admitted_now(*, sessions: sessionmaker[Session], scope: Scope) -> AdmittedNow:
+def admitted_now(*, session: Session, scope: Scope) -> AdmittedNow:
     """The scope's citizens in hospital now, per ward and municipality; those on leave apart."""
-    episodes = sorted(_open(sessions, scope), key=_by_place)
+    episodes = sorted(board_store.open_episodes(session=session, scope=scope), key=_by_place)
     return AdmittedNow(
         admitted=[e for e in episodes if e.state != "on-leave"],
         on_leave=[e for e in episodes if e.state == "on-leave"],
@@ -89,12 +109,12 @@ def admitted_now(*, sessions: sessionmaker[Session], scope: Scope) -> AdmittedNo
 
 
 def expected_discharges(
-    *, sessions: sessionmaker[Session], scope: Scope, now: datetime, days: int = 7
+    *, session: Session, scope: Scope, now: datetime, days: int = 7
 ) -> list[ExpectedDischarge]:
     """Planned discharges from today to `days` days ahead, soonest first, with their flags."""
     first, last = local_date(now), local_date(now) + timedelta(days=days)
     found = []
-    for episode in _open(sessions, scope):
+    for episode in board_store.open_episodes(session=session, scope=scope):
         planned = episode.planned_discharge_at
         if planned is None or not first <= local_date(planned) <= last:
             continue
@@ -113,13 +133,13 @@ def expected_discharges(
 
 
 def waiting_for_municipality(
-    *, sessions: sessionmaker[Session], scope: Scope, today: date
+    *, session: Session, scope: Scope, today: date
 ) -> WaitingForMunicipality:
     """Plans sent with no readiness answer yet; and citizens past their planned discharge date
     whom the municipality is not ready to take (no ready answer, or ready only later)."""
     unanswered: list[UnansweredPlan] = []
     past: list[PastPlannedDate] = []
-    for episode in sorted(_open(sessions, scope), key=_by_place):
+    for episode in sorted(board_store.open_episodes(session=session, scope=scope), key=_by_place):
         if episode.first_plan_at is not None and episode.answered_at is None:
             sent = local_date(episode.first_plan_at)
             unanswered.append(
@@ -139,9 +159,6 @@ def waiting_for_municipality(
     return WaitingForMunicipality(unanswered=unanswered, past_planned_date=past)
 
 
-def undelivered_messages(
-    *, sessions: sessionmaker[Session], scope: Scope
-) -> list[WaitingMessageRow]:
+def undelivered_messages(*, session: Session, scope: Scope) -> list[WaitingMessageRow]:
     """The scope's messages not delivered yet, or delivered and not acknowledged, oldest first."""
-    with sessions() as session:
-        return board_store.waiting_messages(session=session, scope=scope)
+    return board_store.waiting_messages(session=session, scope=scope)

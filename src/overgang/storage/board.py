@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from overgang.domain.visibility import Scope
 from overgang.storage.figures import first_plan_arrivals, in_scope
 from overgang.storage.models import (
+    Acknowledgement,
     ChecklistEvaluation,
     Episode,
     EpisodeIdentifier,
@@ -55,6 +56,7 @@ class WaitingMessageRow:
     delivered_at: datetime | None
     follow_up_flagged_at: datetime | None
     municipality_code: str
+    municipality_name: str
     episode_id: uuid.UUID
     identifier: str | None
     cpr: str | None
@@ -157,6 +159,7 @@ def waiting_messages(*, session: Session, scope: Scope) -> list[WaitingMessageRo
                 InboxMessage.delivered_at,
                 InboxMessage.follow_up_flagged_at,
                 municipality.municipality_code,
+                municipality.name,
                 Episode.id,
                 _identifier(),
                 Episode.cpr,
@@ -177,9 +180,69 @@ def waiting_messages(*, session: Session, scope: Scope) -> list[WaitingMessageRo
             delivered_at=row[4],
             follow_up_flagged_at=row[5],
             municipality_code=row[6] or "",
-            episode_id=row[7],
-            identifier=row[8],
-            cpr=row[9],
+            municipality_name=row[7],
+            episode_id=row[8],
+            identifier=row[9],
+            cpr=row[10],
         )
         for row in rows
     ]
+
+
+def episode_in_scope(*, session: Session, scope: Scope, episode_id: uuid.UUID) -> Episode | None:
+    """The episode with this id if it is the scope's; else None, as if there were none."""
+    return session.scalars(in_scope(select(Episode).where(Episode.id == episode_id), scope)).first()
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcknowledgementRow:
+    inbox_message_id: uuid.UUID
+    kind: str
+    status: str  # acknowledged | rejected
+    reason: str | None
+    via: str  # rest | fhir
+    received_at: datetime
+
+
+def acknowledgements(*, session: Session, episode_id: uuid.UUID) -> list[AcknowledgementRow]:
+    """The municipality's answers to the episode's inbox messages, oldest first."""
+    rows = session.execute(
+        select(
+            Acknowledgement.inbox_message_id,
+            InboxMessage.kind,
+            Acknowledgement.status,
+            Acknowledgement.reason,
+            Acknowledgement.via,
+            Acknowledgement.received_at,
+        )
+        .join(InboxMessage, InboxMessage.id == Acknowledgement.inbox_message_id)
+        .where(InboxMessage.episode_id == episode_id)
+        .order_by(Acknowledgement.received_at, Acknowledgement.id)
+    ).all()
+    return [
+        AcknowledgementRow(
+            inbox_message_id=row[0],
+            kind=row[1],
+            status=row[2],
+            reason=row[3],
+            via=row[4],
+            received_at=row[5],
+        )
+        for row in rows
+    ]
+
+
+def readiness_answer_times(*, session: Session, episode_id: uuid.UUID) -> list[datetime]:
+    """When the municipality answered the discharge plan: each answer is judged once, so the
+    checklist's judgements triggered by readiness keep the times (only the newest answer's
+    content is kept, on the episode)."""
+    return list(
+        session.scalars(
+            select(ChecklistEvaluation.evaluated_at)
+            .where(
+                ChecklistEvaluation.episode_id == episode_id,
+                ChecklistEvaluation.trigger == "readiness",
+            )
+            .order_by(ChecklistEvaluation.evaluated_at)
+        )
+    )
