@@ -49,7 +49,8 @@ def get_caller(
 
 
 def wake_delivery_worker(request: Request) -> None:
-    """A message was just committed: the in-process sender pushes it without waiting to poll."""
+    """A message with webhook deliveries was just committed: the in-process sender pushes it
+    without waiting to poll."""
     worker = getattr(request.app.state, "worker", None)
     if worker is not None:
         worker.wake()

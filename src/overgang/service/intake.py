@@ -63,6 +63,7 @@ class Receipt:
     episode_id: uuid.UUID | None
     notification_code: str | None
     checklist: ChecklistResult | None = None  # set when this message was judged
+    deliveries_queued: int = 0  # webhook deliveries waiting for the sender after commit
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,7 @@ def _receive(
         )
     # Only plans and handovers carry a checklist to the municipality; a re-judged notice does not.
     outbound_checklist = checklist.to_json() if checklist and message.content is not None else None
-    route_to_municipality(
+    deliveries_queued = route_to_municipality(
         session=session,
         municipality=municipality,
         episode=episode,
@@ -225,6 +226,7 @@ def _receive(
         episode_id=episode.id,
         notification_code=received.notification_code,
         checklist=checklist,
+        deliveries_queued=deliveries_queued,
     )
 
 
@@ -276,8 +278,9 @@ def route_to_municipality(
     body: bytes,
     checklist: dict[str, Any] | None,
     now: datetime,
-) -> InboxMessage:
-    """Put a message in the municipality's inbox, numbered in its own sequence."""
+) -> int:
+    """Put a message in the municipality's inbox, numbered in its own sequence; how many
+    webhook deliveries of it are queued."""
     # Every other read and write first: the sequence's row lock is held from its UPDATE to
     # commit, and intake for the municipality waits on it meanwhile.
     endpoints = delivery_store.active_endpoints(session=session, municipality_id=municipality.id)
@@ -295,12 +298,9 @@ def route_to_municipality(
         checklist=checklist,
         created_at=now,
     )
-    insert_new(
-        session,
-        inbox_message,
-        *delivery_rows(inbox_message=inbox_message, endpoints=endpoints, now=now),
-    )
-    return inbox_message
+    deliveries = delivery_rows(inbox_message=inbox_message, endpoints=endpoints, now=now)
+    insert_new(session, inbox_message, *deliveries)
+    return len(deliveries)
 
 
 def _receiving_municipality(*, session: Session, message: InboundMessage) -> Organisation:
