@@ -73,13 +73,14 @@ class SqliteTurn:
     def _lock_file(self, database: str | None) -> int | None:
         if not database or database == ":memory:" or database.startswith("file:"):
             return None  # a database of this process alone: the thread lock is enough
-        path = str(Path(database).resolve()) + ".lock"
-        if path not in self._files:
+        # Kept by the name as given, resolved once: resolving asks the file system every time.
+        if database not in self._files:
+            path = str(Path(database).resolve()) + ".lock"
             try:
-                self._files[path] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+                self._files[database] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             except OSError:
                 return None  # no folder to write in: SQLite will fail to open, and say so
-        return self._files[path]
+        return self._files[database]
 
 
 _SQLITE_TURN = SqliteTurn()
