@@ -1,12 +1,16 @@
 """The ratio of issue 12: the server's CPU per accepted message against what validating the same
 messages with plain fhir.resources costs, measured side by side in one run.
 
-    .venv/bin/python -m bench.ratio [--stays 100] [--senders 4] [--runs 1]
+    .venv/bin/python -m bench.ratio [--stays 100] [--senders 4] [--runs 1] [--src DIR]
 
-Numerator: `overgang serve` on a fresh SQLite database (one process, the webhook sender inside,
-as shipped; `--no-sender` leaves it out), whole stays sent over HTTP: first one message at a
-time, then with `--senders` senders at once (saturation). CPU is the server process's from /proc, read once its webhooks
-have all arrived, so the sender's work is counted too.
+Numerator: `overgang serve` on a fresh SQLite database (one process, as shipped), whole stays sent
+over HTTP: first one message at a time, then with `--senders` senders at once (saturation). CPU
+is the server process's from /proc per accepted message. Two set-ups, each with a fresh server
+and database: the headline is the issue's condition, **no webhook** (no endpoint registered; the
+sender runs idle inside the server as shipped); the second line registers a webhook endpoint and
+reads the CPU once every webhook has arrived, so the in-process sender's work is counted too
+(`--headline-only` leaves it out; `--no-sender` serves without the sender at all). `--src`
+serves another checkout's `src/` (e.g. an exported older commit) to interleave before and after.
 
 Denominator: `Bundle.model_validate_json` of fhir.resources R4B on the same bodies, in a
 subprocess of this environment that imports nothing of Overgang (so fhir-core's model-class
@@ -106,10 +110,19 @@ async def send(poster: RawPoster, messages: list[Message], senders: int) -> int:
 
 
 class Ratio:
-    def __init__(self, args: argparse.Namespace, workdir: Path, receiver: ReceiverProcess) -> None:
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        workdir: Path,
+        receiver: ReceiverProcess,
+        *,
+        setup: str,
+    ) -> None:
         self.args = args
         self.workdir = workdir
         self.receiver = receiver
+        self.setup = setup
+        self.webhook = setup == "webhook"
         url = fresh_database("sqlite", workdir=workdir, postgres_url="")
         env = {
             **os.environ,
@@ -119,7 +132,9 @@ class Ratio:
             "OVERGANG_RUN_WORKER": "false" if args.no_sender else "true",
             "OVERGANG_SECRET_KEYS": f"bench:{new_key()}",
         }
-        token = register_partners(env=env, webhook_url=receiver.url)
+        if args.src:
+            env["PYTHONPATH"] = str(Path(args.src).resolve())
+        token = register_partners(env=env, webhook_url=receiver.url if self.webhook else None)
         self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/fhir+json"}
         self.server: Server = overgang_server(
             env=env, workers=1, threads=None, senders=0, log_path=workdir / "overgang.log"
@@ -149,7 +164,7 @@ class Ratio:
         )
 
     def await_webhooks(self, accepted: int) -> None:
-        if self.args.no_sender:
+        if self.args.no_sender or not self.webhook:
             return
         self.delivered += accepted
         deadline = time.monotonic() + 30
@@ -167,8 +182,8 @@ class Ratio:
             one = take(stays(now=now, block=20, seed=11), count)
             many = take(stays(now=now, block=100, seed=13), count)
             return [
-                self.phase("one at a time", one, 1),
-                self.phase(f"{self.args.senders} senders", many, self.args.senders),
+                self.phase(f"{self.setup}, one at a time", one, 1),
+                self.phase(f"{self.setup}, {self.args.senders} senders", many, self.args.senders),
             ]
         finally:
             self.server.stop()
@@ -183,17 +198,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-sender", action="store_true", help="serve without the webhook sender (intake only)"
     )
+    parser.add_argument(
+        "--headline-only", action="store_true", help="no webhook only; skip the webhook line"
+    )
+    parser.add_argument("--src", default="", help="serve this src/ directory instead (PYTHONPATH)")
     args = parser.parse_args(argv)
     results: list[list[Phase]] = []
     for run in range(args.runs):
-        workdir = Path(tempfile.mkdtemp(prefix="overgang-ratio-"))
-        receiver = ReceiverProcess()
-        receiver.start()
-        try:
-            phases = Ratio(args, workdir, receiver).run()
-        finally:
-            receiver.stop()
-            shutil.rmtree(workdir, ignore_errors=True)
+        phases = []
+        for setup in ["no webhook"] if args.headline_only else ["no webhook", "webhook"]:
+            workdir = Path(tempfile.mkdtemp(prefix="overgang-ratio-"))
+            receiver = ReceiverProcess()
+            receiver.start()
+            try:
+                phases += Ratio(args, workdir, receiver, setup=setup).run()
+            finally:
+                receiver.stop()
+                shutil.rmtree(workdir, ignore_errors=True)
         results.append(phases)
         for phase in phases:
             print(f"run {run + 1}, {phase.line()}", flush=True)

@@ -62,7 +62,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--max-rate", action="store_true", help="also a closed-loop run to saturation"
     )
-    parser.add_argument("--concurrency", type=int, default=16, help="senders in --max-rate mode")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=8,
+        help="senders in --max-rate mode (all one client: at most its admission limit, 8 by "
+        "default, or the rest are answered 503)",
+    )
     parser.add_argument(
         "--client",
         choices=["httpx", "raw"],

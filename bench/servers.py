@@ -47,8 +47,9 @@ def fresh_database(database: str, *, workdir: Path, postgres_url: str) -> str:
     return postgres_url
 
 
-def register_partners(*, env: dict[str, str], webhook_url: str) -> str:
-    """Migrate, register the ward and Aalborg with a webhook; return the ward's bearer token."""
+def register_partners(*, env: dict[str, str], webhook_url: str | None) -> str:
+    """Migrate, register the ward and Aalborg (with a webhook unless `webhook_url` is None);
+    return the ward's bearer token."""
     run_cli("db", "upgrade", env=env)
     run_cli(
         "org", "add-hospital", "--sor", HOSPITAL_SOR, "--gln", HOSPITAL_GLN,
@@ -59,7 +60,8 @@ def register_partners(*, env: dict[str, str], webhook_url: str) -> str:
         "--gln", AALBORG_GLN, env=env,
     )  # fmt: skip
     token = run_cli("client", "create", "--org", HOSPITAL_SOR, "--name", "EPJ", env=env)
-    run_cli("webhook", "add", "--municipality", AALBORG_CODE, "--url", webhook_url, env=env)
+    if webhook_url is not None:
+        run_cli("webhook", "add", "--municipality", AALBORG_CODE, "--url", webhook_url, env=env)
     return token.splitlines()[-1]
 
 

@@ -1,4 +1,7 @@
-"""Request dependencies, as `Annotated` aliases so routes stay one line each."""
+"""Request dependencies, as `Annotated` aliases so routes stay one line each.
+
+Each is `async def` although none awaits: FastAPI runs a plain `def` dependency on a worker
+thread, one hop per dependency and request, and these only read the app and request state."""
 
 from __future__ import annotations
 
@@ -22,22 +25,22 @@ _bearer = HTTPBearer(
 )
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_sessions(request: Request) -> sessionmaker[Session]:
+async def get_sessions(request: Request) -> sessionmaker[Session]:
     sessions: sessionmaker[Session] = request.app.state.sessions
     return sessions
 
 
-def get_checklists(request: Request) -> ChecklistCatalog:
+async def get_checklists(request: Request) -> ChecklistCatalog:
     checklists: ChecklistCatalog = request.app.state.checklists
     return checklists
 
 
-def get_caller(
+async def get_caller(
     request: Request,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
@@ -49,13 +52,14 @@ def get_caller(
 
 
 def wake_delivery_worker(request: Request) -> None:
-    """A message was just committed: the in-process sender pushes it without waiting to poll."""
+    """A message with webhook deliveries was just committed: the in-process sender pushes it
+    without waiting to poll."""
     worker = getattr(request.app.state, "worker", None)
     if worker is not None:
         worker.wake()
 
 
-def get_audit_context(request: Request) -> AuditContext:
+async def get_audit_context(request: Request) -> AuditContext:
     return AuditContext(
         at=datetime.now(UTC),
         request_id=request_id_var.get(),

@@ -93,7 +93,7 @@ async def post_event(
     MESSAGES_RECEIVED.labels(
         kind=message.kind.value, outcome="duplicate" if receipt.duplicate else "accepted"
     ).inc()
-    if not receipt.duplicate:
+    if receipt.deliveries_queued:
         wake_delivery_worker(request)
     return {
         "event_id": event.event_id,

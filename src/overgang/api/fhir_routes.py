@@ -86,7 +86,7 @@ async def process_message_endpoint(
     )
     request.state.message_kind = outcome.kind
     MESSAGES_RECEIVED.labels(kind=outcome.kind or "unknown", outcome=_outcome_label(outcome)).inc()
-    if outcome.receipt is not None and not outcome.receipt.duplicate:
+    if outcome.receipt is not None and outcome.receipt.deliveries_queued:
         wake_delivery_worker(request)
     answer_format = chosen_format(request, default=format_of_content_type(content_type))
     return fhir_response(outcome.resource, answer_format, status_code=outcome.status)

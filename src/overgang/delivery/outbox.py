@@ -50,13 +50,13 @@ log = logging.getLogger("overgang.delivery")
 
 
 def delivery_rows(
-    *, inbox_message: InboxMessage, endpoints: Sequence[WebhookEndpoint], now: datetime
+    *, inbox_message: InboxMessage, endpoint_ids: Sequence[uuid.UUID], now: datetime
 ) -> list[Delivery]:
-    """One outbox row per active endpoint of the addressed municipality (`endpoints`)."""
+    """One outbox row per active endpoint of the addressed municipality (`endpoint_ids`)."""
     return [
         Delivery(
             inbox_message_id=inbox_message.id,
-            endpoint_id=endpoint.id,
+            endpoint_id=endpoint_id,
             municipality_organisation_id=inbox_message.municipality_organisation_id,
             episode_id=inbox_message.episode_id,
             sequence=inbox_message.sequence,
@@ -65,7 +65,7 @@ def delivery_rows(
             next_attempt_at=now,
             created_at=now,
         )
-        for endpoint in endpoints
+        for endpoint_id in endpoint_ids
     ]
 
 

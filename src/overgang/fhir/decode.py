@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from itertools import islice
 from typing import Any
 
 import orjson
 
 from overgang.domain.issues import Issue, medcom_issue
-from overgang.domain.limits import duplicate_key_path, nesting_depth_exceeds, string_problems
+from overgang.domain.limits import (
+    MAX_STRING_BYTES,
+    duplicate_key_path,
+    nesting_depth_exceeds,
+    string_problems,
+)
 from overgang.fhir.acknowledgement import AcknowledgedMessage
 from overgang.fhir.validate import (
     MAX_REPORTED_ERRORS,
@@ -16,6 +22,13 @@ from overgang.fhir.validate import (
     fhirpath,
 )
 from overgang.fhir.xml import XmlNotAccepted, fhir_xml_to_json
+
+# Every JSON string token, and the ':' after it when it is a key. In well-formed JSON no '"' stands
+# outside a string, so the matches stay aligned with the tokens.
+_STRING_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"(\s*:)?')
+# A control character can only come in escaped (orjson refuses raw ones): \u0000-\u001f, \b, \f.
+# Also true of an escaped backslash before 'b' or 'u001': then the exact check runs, no harm done.
+_MAYBE_CONTROL = re.compile(rb"\\(?:u00[01]|[bf])")
 
 
 class MessageRejected(Exception):
@@ -60,6 +73,8 @@ def decode_body(body: bytes, content_type: str, *, max_depth: int) -> dict[str, 
         raise MessageRejected(
             [medcom_issue("structure", "the body is not a FHIR resource")], status=400
         )
+    if not is_xml and _passes_screen(body, document, max_depth):
+        return _with_shape_checked(document)
     if nesting_depth_exceeds(document, max_depth):
         raise MessageRejected([_too_deep(max_depth)], status=400)
     # XML cannot repeat an attribute, and xml.py refuses a repeated element that does not repeat.
@@ -77,10 +92,37 @@ def decode_body(body: bytes, content_type: str, *, max_depth: int) -> dict[str, 
     issues = [
         medcom_issue("value", reason, expression=fhirpath(path))
         for path, reason in islice(string_problems(document), MAX_REPORTED_ERRORS)
-    ] or bundle_shape_issues(document)
+    ]
+    if issues:
+        raise MessageRejected(issues, status=400)
+    return _with_shape_checked(document)
+
+
+def _with_shape_checked(document: dict[str, Any]) -> dict[str, Any]:
+    issues = bundle_shape_issues(document)
     if issues:
         raise MessageRejected(issues, status=400)
     return document
+
+
+def _passes_screen(body: bytes, document: dict[str, Any], max_depth: int) -> bool:
+    """True when a JSON body cannot break the depth, repeated-key or string limits, found with
+    one walk and two scans of the bytes. When it might, the exact checks above run, and they
+    alone word the refusal: the screen decides nothing, it only spares the exact checks' three
+    walks and second parse on an ordinary message."""
+    if _MAYBE_CONTROL.search(body) or len(body) > MAX_STRING_BYTES:
+        return False  # a string may hold a control character, or be too long
+    keys = 0
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth >= max_depth and node:
+            return False  # its children are deeper than the limit
+        children = node.values() if type(node) is dict else node
+        keys += len(node) if type(node) is dict else 0
+        stack.extend((child, depth + 1) for child in children if type(child) in (dict, list))
+    # Each key of the body makes one dict entry, unless its object repeats it.
+    return keys == sum(1 for colon in _STRING_TOKEN.findall(body) if colon)
 
 
 def _too_deep(max_depth: int) -> Issue:

@@ -138,39 +138,45 @@ def primitive_issues(document: dict[str, Any]) -> list[Issue]:
     """Every id, code, uri, date and identifier of a Bundle fhir.resources accepted, against
     FHIR's limits and Overgang's (overgang.domain.limits)."""
     issues: list[Issue] = []
-    _check_element(document, Bundle, "Bundle", issues)
+    _check_element(document, Bundle, (), issues)
     return issues[:MAX_REPORTED_ERRORS]
 
 
-def _check_element(node: dict[str, Any], model: type[Any], path: str, issues: list[Issue]) -> None:
+Location = tuple[str | int, ...]
+
+
+def _check_element(
+    node: dict[str, Any], model: type[Any], location: Location, issues: list[Issue]
+) -> None:
+    # Runs over every element of every message: a path is put into words only for an issue.
     specs = element_specs(model)
     for name, value in node.items():
         spec = specs.get(name)
         if spec is None:
             continue  # resourceType, or a primitive's `_name` extensions
-        for where, item in _items(value, f"{path}.{name}", is_list=spec.is_list):
+        listed = spec.is_list and isinstance(value, list)
+        for position, item in enumerate(value) if listed else ((None, value),):
             if spec.primitive is not None:
                 check = _PRIMITIVE_CHECKS.get(spec.primitive)
                 problem = check(item) if check and isinstance(item, str) else None
                 if problem:
+                    where = fhirpath(_at(location, name, position))
                     issues.append(medcom_issue("value", problem, expression=where))
             elif isinstance(item, dict) and spec.model is not None:
                 item_model = spec.model
+                item_location = _at(location, name, position)
                 if item_model is Resource:  # an entry's or a contained resource
                     item_model = get_fhir_model_class(item["resourceType"])
                 elif item_model is Identifier:
-                    _check_identifier(item, where, issues)
-                _check_element(item, item_model, where, issues)
+                    _check_identifier(item, item_location, issues)
+                _check_element(item, item_model, item_location, issues)
 
 
-def _items(value: Any, path: str, *, is_list: bool) -> Iterator[tuple[str, Any]]:
-    if is_list and isinstance(value, list):
-        yield from ((f"{path}[{position}]", item) for position, item in enumerate(value))
-    else:
-        yield path, value
+def _at(location: Location, name: str, position: int | None) -> Location:
+    return (*location, name) if position is None else (*location, name, position)
 
 
-def _check_identifier(identifier: dict[str, Any], path: str, issues: list[Issue]) -> None:
+def _check_identifier(identifier: dict[str, Any], location: Location, issues: list[Issue]) -> None:
     for name, check in (
         ("system", limits.identifier_system_problem),
         ("value", limits.identifier_value_problem),
@@ -178,7 +184,8 @@ def _check_identifier(identifier: dict[str, Any], path: str, issues: list[Issue]
         value = identifier.get(name)
         problem = check(value) if isinstance(value, str) else None
         if problem:
-            issues.append(medcom_issue("value", problem, expression=f"{path}.{name}"))
+            where = fhirpath((*location, name))
+            issues.append(medcom_issue("value", problem, expression=where))
 
 
 def _positioned_resources(document: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -42,16 +42,18 @@ def snapshot_of(
     episode: Episode,
     judged: JudgedTime,
     events: Sequence[EpisodeEvent] | None = None,
+    municipality_sor: str | None = None,
 ) -> EpisodeSnapshot:
     """The episode's whole state, as the checklist rules see it.
 
     `events` is the whole timeline when the caller already holds it (in any order, rows not yet
-    flushed included); otherwise it is read.
+    flushed included), and `municipality_sor` its municipality's SOR; otherwise they are read.
     """
     if events is None:
         events = episode_store.episode_events(session=session, episode_id=episode.id)
+    if municipality_sor is None:
+        municipality_sor = session.get_one(Organisation, episode.municipality_organisation_id).sor
     plan_times = [e.message_timestamp for e in events if e.code == "discharge-plan"]
-    municipality = session.get_one(Organisation, episode.municipality_organisation_id)
     readiness = None
     if episode.readiness_ready is not None and episode.readiness_answered_at is not None:
         readiness = Readiness(
@@ -68,7 +70,7 @@ def snapshot_of(
         if episode.content
         else DischargeContent(),
         readiness=readiness,
-        municipality_sors=frozenset({municipality.sor}),
+        municipality_sors=frozenset({municipality_sor}),
     )
 
 
@@ -79,9 +81,16 @@ def judge(
     catalog: ChecklistCatalog,
     judged: JudgedTime,
     events: Sequence[EpisodeEvent] | None = None,
+    municipality_sor: str | None = None,
 ) -> ChecklistResult:
     """Evaluate without storing: the pre-flight a ward asks for."""
-    snapshot = snapshot_of(session=session, episode=episode, judged=judged, events=events)
+    snapshot = snapshot_of(
+        session=session,
+        episode=episode,
+        judged=judged,
+        events=events,
+        municipality_sor=municipality_sor,
+    )
     return evaluate_checklist(catalog.for_pathway(snapshot.content.pathway), snapshot)
 
 

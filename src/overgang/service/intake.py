@@ -33,7 +33,6 @@ from overgang.handover.package import package_for_municipality
 from overgang.service.audit import AuditContext, audit_intake
 from overgang.service.caller import Caller
 from overgang.service.checklist import checklist_issues, judge, keep_evaluation
-from overgang.storage import deliveries as delivery_store
 from overgang.storage import episodes as episode_store
 from overgang.storage import partners
 from overgang.storage.models import (
@@ -41,9 +40,9 @@ from overgang.storage.models import (
     EpisodeEvent,
     EpisodeIdentifier,
     InboxMessage,
-    Organisation,
     ReceivedMessage,
 )
+from overgang.storage.partners import Receiver
 from overgang.storage.rows import insert_new
 
 INBOX_KIND = {
@@ -63,6 +62,7 @@ class Receipt:
     episode_id: uuid.UUID | None
     notification_code: str | None
     checklist: ChecklistResult | None = None  # set when this message was judged
+    deliveries_queued: int = 0  # webhook deliveries waiting for the sender after commit
 
 
 @dataclass(frozen=True)
@@ -172,6 +172,7 @@ def _receive(
             catalog=checklists,
             judged=change.judged,
             events=[*rows, event_row],
+            municipality_sor=municipality.sor,
         )
         # The ward's answer carries the gaps; a resend gets the same answer again.
         issues += checklist_issues(checklist)
@@ -207,7 +208,7 @@ def _receive(
         )
     # Only plans and handovers carry a checklist to the municipality; a re-judged notice does not.
     outbound_checklist = checklist.to_json() if checklist and message.content is not None else None
-    route_to_municipality(
+    deliveries_queued = route_to_municipality(
         session=session,
         municipality=municipality,
         episode=episode,
@@ -225,6 +226,7 @@ def _receive(
         episode_id=episode.id,
         notification_code=received.notification_code,
         checklist=checklist,
+        deliveries_queued=deliveries_queued,
     )
 
 
@@ -268,7 +270,7 @@ def _was_judged(session: Session, episode: Episode, message: InboundMessage) -> 
 def route_to_municipality(
     *,
     session: Session,
-    municipality: Organisation,
+    municipality: Receiver,
     episode: Episode,
     received: ReceivedMessage,
     kind: str,
@@ -276,11 +278,11 @@ def route_to_municipality(
     body: bytes,
     checklist: dict[str, Any] | None,
     now: datetime,
-) -> InboxMessage:
-    """Put a message in the municipality's inbox, numbered in its own sequence."""
+) -> int:
+    """Put a message in the municipality's inbox, numbered in its own sequence; how many
+    webhook deliveries of it are queued."""
     # Every other read and write first: the sequence's row lock is held from its UPDATE to
     # commit, and intake for the municipality waits on it meanwhile.
-    endpoints = delivery_store.active_endpoints(session=session, municipality_id=municipality.id)
     session.flush()  # a known episode's changes, and the checklist evaluation
     inbox_message = InboxMessage(
         id=uuid.uuid4(),
@@ -295,25 +297,23 @@ def route_to_municipality(
         checklist=checklist,
         created_at=now,
     )
-    insert_new(
-        session,
-        inbox_message,
-        *delivery_rows(inbox_message=inbox_message, endpoints=endpoints, now=now),
+    deliveries = delivery_rows(
+        inbox_message=inbox_message, endpoint_ids=municipality.endpoint_ids, now=now
     )
-    return inbox_message
+    insert_new(session, inbox_message, *deliveries)
+    return len(deliveries)
 
 
-def _receiving_municipality(*, session: Session, message: InboundMessage) -> Organisation:
+def _receiving_municipality(*, session: Session, message: InboundMessage) -> Receiver:
     """Routing is by the receiver's SOR (or GLN): a HospitalNotification has no municipality code."""
-    receiver = message.receiver
-    organisation = partners.find_organisation_by_sor(session=session, sor=receiver.sor or "")
-    if organisation is None and receiver.gln:
-        organisation = partners.find_organisation_by_gln(session=session, gln=receiver.gln)
-    if organisation is None or organisation.kind != "municipality":
+    receiver = partners.find_receiver(
+        session=session, sor=message.receiver.sor, gln=message.receiver.gln
+    )
+    if receiver is None or receiver.kind != "municipality":
         raise Unprocessable(
             "the primary receiver is not a registered municipality", subject="receiver"
         )
-    return organisation
+    return receiver
 
 
 def _match_episode(
@@ -364,7 +364,7 @@ def _match_episode(
 
 
 def _episode_changes(
-    episode: Episode, *, change: EpisodeChange, municipality: Organisation, now: datetime
+    episode: Episode, *, change: EpisodeChange, municipality: Receiver, now: datetime
 ) -> dict[str, Any]:
     """The episode's columns as the message leaves them."""
     values: dict[str, Any] = {

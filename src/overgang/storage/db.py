@@ -10,6 +10,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -21,10 +22,28 @@ from sqlalchemy.orm import Session, sessionmaker
 def create_db_engine(url: str) -> Engine:
     """An engine with the settings each database needs to be safe under concurrent use."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            json_serializer=_json_text,
+            json_deserializer=orjson.loads,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        json_serializer=_json_text,
+        json_deserializer=orjson.loads,
+    )
+
+
+def _json_text(value: Any) -> str:
+    # JSON columns are written (and read) on every message; orjson takes a fraction of the time
+    # of the standard library's json, and reads what either wrote.
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -73,13 +92,14 @@ class SqliteTurn:
     def _lock_file(self, database: str | None) -> int | None:
         if not database or database == ":memory:" or database.startswith("file:"):
             return None  # a database of this process alone: the thread lock is enough
-        path = str(Path(database).resolve()) + ".lock"
-        if path not in self._files:
+        # Kept by the name as given, resolved once: resolving asks the file system every time.
+        if database not in self._files:
+            path = str(Path(database).resolve()) + ".lock"
             try:
-                self._files[path] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+                self._files[database] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             except OSError:
                 return None  # no folder to write in: SQLite will fail to open, and say so
-        return self._files[path]
+        return self._files[database]
 
 
 _SQLITE_TURN = SqliteTurn()

@@ -29,17 +29,6 @@ from overgang.storage.types import UTCDateTime
 PENDING = DeliveryState.PENDING.value
 
 
-def active_endpoints(*, session: Session, municipality_id: uuid.UUID) -> list[WebhookEndpoint]:
-    return list(session.scalars(_ACTIVE_ENDPOINTS, {"municipality_id": municipality_id}))
-
-
-# Run on every message, so built once.
-_ACTIVE_ENDPOINTS = select(WebhookEndpoint).where(
-    WebhookEndpoint.municipality_organisation_id == bindparam("municipality_id"),
-    WebhookEndpoint.active.is_(True),
-)
-
-
 def _due() -> ColumnElement[bool]:
     """Pending, due at `:now`, not leased, and not behind an earlier pending message of its
     episode."""

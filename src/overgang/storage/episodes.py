@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, or_, select, tuple_, update
@@ -38,14 +39,35 @@ _EPISODES_BY_KEYS = (
     # Messages about one episode take turns: each reads the timeline the other committed.
     .with_for_update(of=Episode, key_share=True)
 )
-# Message identity is per sender: another sender's ids are never looked at.
-_RECEIVED_BY_HEADER_OR_BUNDLE = select(ReceivedMessage).where(
-    ReceivedMessage.sender_organisation_id == bindparam("sender_id"),
+_RECEIVED = cast(Table, ReceivedMessage.__table__)
+# Message identity is per sender: another sender's ids are never looked at. Core, on the
+# connection: a resend's answer is only read.
+_RECEIVED_BY_HEADER_OR_BUNDLE = select(
+    _RECEIVED.c.header_id,
+    _RECEIVED.c.bundle_id,
+    _RECEIVED.c.episode_id,
+    _RECEIVED.c.notification_code,
+    _RECEIVED.c.response_code,
+    _RECEIVED.c.response_issues,
+).where(
+    _RECEIVED.c.sender_organisation_id == bindparam("sender_id"),
     or_(
-        ReceivedMessage.header_id == bindparam("header_id"),
-        ReceivedMessage.bundle_id == bindparam("bundle_id"),
+        _RECEIVED.c.header_id == bindparam("header_id"),
+        _RECEIVED.c.bundle_id == bindparam("bundle_id"),
     ),
 )
+
+
+@dataclass(frozen=True)
+class SeenMessage:
+    """What a resend needs of a message received before: its answer, and its episode."""
+
+    header_id: str
+    bundle_id: str
+    episode_id: uuid.UUID | None
+    notification_code: str | None
+    response_code: str
+    response_issues: list[dict[str, Any]]
 
 
 def find_episodes_by_keys(
@@ -129,12 +151,15 @@ def episode_events(*, session: Session, episode_id: uuid.UUID) -> list[EpisodeEv
 
 def find_received_message(
     *, session: Session, sender_id: uuid.UUID, header_id: str, bundle_id: str
-) -> tuple[ReceivedMessage | None, ReceivedMessage | None]:
+) -> tuple[SeenMessage | None, SeenMessage | None]:
     """(the sender's message with this MessageHeader.id, one with this Bundle.id), for resends."""
-    rows = session.scalars(
-        _RECEIVED_BY_HEADER_OR_BUNDLE,
-        {"sender_id": sender_id, "header_id": header_id, "bundle_id": bundle_id},
-    ).all()
+    rows = [
+        SeenMessage(*row)
+        for row in session.connection().execute(
+            _RECEIVED_BY_HEADER_OR_BUNDLE,
+            {"sender_id": sender_id, "header_id": header_id, "bundle_id": bundle_id},
+        )
+    ]
     by_header = next((row for row in rows if row.header_id == header_id), None)
     by_bundle = next((row for row in rows if row.bundle_id == bundle_id), None)
     return by_header, by_bundle

@@ -21,12 +21,22 @@ from overgang.storage.models import Base
 
 def insert_new(session: Session, *rows: Base) -> None:
     """INSERT `rows` now. They stay outside the session: a later change to one is not saved."""
-    if session.new:
-        session.flush()  # objects added the usual way may be what these rows refer to
+    _flush_added(session)
     valued = [(type(row), _values(row)) for row in rows]
     for (model, _), group in groupby(valued, key=lambda pair: (pair[0], frozenset(pair[1]))):
         # On the connection: the session's execute would autoflush and track the statement.
         session.connection().execute(_insert_into(model), [values for _, values in group])
+
+
+def insert_values(session: Session, model: type[Base], values: dict[str, Any]) -> None:
+    """INSERT one row of `model` from its column values, without making an object of it."""
+    _flush_added(session)
+    session.connection().execute(_insert_into(model), values)
+
+
+def _flush_added(session: Session) -> None:
+    if session.new:
+        session.flush()  # objects added the usual way may be what these rows refer to
 
 
 @functools.cache
