@@ -37,8 +37,9 @@ def _signed_in(request: Request) -> dict[str, Any]:
 
 def _context(request: Request, sessions: SessionsDep) -> dict[str, Any]:
     """A figures page's context: the person, and names for the codes of groups and parts."""
+    # Every version's items, oldest first: an item a newer version dropped keeps its title.
     checklists = request.app.state.checklists
-    titles = {item.id: item.title_da for d in checklists.active() for item in d.items}
+    titles = {item.id: item.title_da for d in checklists.definitions for item in d.items}
     return {
         **_signed_in(request),
         "names": group_names(sessions=sessions),
