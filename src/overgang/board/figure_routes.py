@@ -47,7 +47,8 @@ def _context(request: Request, sessions: SessionsDep) -> dict[str, Any]:
     }
 
 
-def _today() -> date:
+def today_in_copenhagen() -> date:
+    """Today's local date: provisional months and overdue plans depend on it."""
     return datetime.now(COPENHAGEN).date()
 
 
@@ -56,7 +57,7 @@ def overview(request: Request, sessions: SessionsDep) -> HTMLResponse:
     """Each figure's latest months for the whole region, with a small chart."""
     context = _context(request, sessions)
     every = _cache(request).many(
-        sessions=sessions, figure_ids=list(FIGURES), by="region", today=_today()
+        sessions=sessions, figure_ids=list(FIGURES), by="region", today=today_in_copenhagen()
     )
     cards = []
     for figure_id, rows in every.items():
@@ -89,7 +90,10 @@ def one_figure(
     if figure_id not in FIGURES or gruppe not in figure_text.GROUPINGS:
         return _not_found(request, context)
     rows = _cache(request).rows(
-        sessions=sessions, figure_id=figure_id, by=figure_text.GROUPINGS[gruppe], today=_today()
+        sessions=sessions,
+        figure_id=figure_id,
+        by=figure_text.GROUPINGS[gruppe],
+        today=today_in_copenhagen(),
     )
     parts = parts_of(rows)
     if part is not None and part not in parts:
@@ -116,7 +120,7 @@ def figure_csv(request: Request, figure_id: str, sessions: SessionsDep) -> Respo
     context = _signed_in(request)
     if figure_id not in FIGURES:
         return _not_found(request, context)
-    text = _cache(request).csv(sessions=sessions, figure_id=figure_id, today=_today())
+    text = _cache(request).csv(sessions=sessions, figure_id=figure_id, today=today_in_copenhagen())
     return Response(
         text,
         media_type="text/csv; charset=utf-8",
