@@ -188,3 +188,18 @@ def test_every_figure_is_explained_in_danish(site: Api, database_url: str) -> No
     menu = page[page.index('<select class="form-select" id="del"') :]
     item_ids = re.findall(r'<option value="([^"]+)"', menu[: menu.index("</select>")])
     assert item_ids and all(titles[i] in items and i not in items for i in item_ids)
+
+
+def test_a_month_without_discharges_is_shown_as_0_of_0_and_a_gap(
+    site: Api, database_url: str
+) -> None:
+    send_stay(site, stay(discharge_at=at(2025, 3, 3, 10)))
+    send_stay(site, stay(discharge_at=at(2025, 5, 5, 10), citizen=OTHER))
+    anne = signed_in(site, database_url, email="anne@aalborg.dk", org="0851")
+
+    page = anne.get("/board/tal/readmission-30d").text
+    assert month_row(page, "apr. 2025")[:4] == ["apr. 2025", "0", "0", "–"]
+    chart = re.search(r'id="data-1">(.*?)</script>', page, re.S)
+    assert chart is not None
+    assert '"months": ["2025-03", "2025-04", "2025-05"]' in html.unescape(chart.group(1))
+    assert '"value": [null, null, null]' in html.unescape(chart.group(1))  # all under 10

@@ -56,13 +56,14 @@ def today_in_copenhagen() -> date:
 def overview(request: Request, sessions: SessionsDep) -> HTMLResponse:
     """Each figure's latest months for the whole region, with a small chart."""
     context = _context(request, sessions)
+    today = today_in_copenhagen()
     every = _cache(request).many(
-        sessions=sessions, figure_ids=list(FIGURES), by="region", today=today_in_copenhagen()
+        sessions=sessions, figure_ids=list(FIGURES), by="region", today=today
     )
     cards = []
     for figure_id, rows in every.items():
         parts = parts_of(rows)
-        headline = series_of(rows, part=parts[0] if parts else None)
+        headline = series_of(rows, part=parts[0] if parts else None, today=today)
         latest_month = rows[-1].month if rows else None
         cards.append(
             {
@@ -89,11 +90,9 @@ def one_figure(
     context = _context(request, sessions)
     if figure_id not in FIGURES or gruppe not in figure_text.GROUPINGS:
         return _not_found(request, context)
+    today = today_in_copenhagen()
     rows = _cache(request).rows(
-        sessions=sessions,
-        figure_id=figure_id,
-        by=figure_text.GROUPINGS[gruppe],
-        today=today_in_copenhagen(),
+        sessions=sessions, figure_id=figure_id, by=figure_text.GROUPINGS[gruppe], today=today
     )
     parts = parts_of(rows)
     if part is not None and part not in parts:
@@ -109,7 +108,7 @@ def one_figure(
             "groupings": figure_text.GROUPING_NAMES,
             "parts": parts,
             "part": chosen,
-            "series": series_of(rows, part=chosen),
+            "series": series_of(rows, part=chosen, today=today),
         },
     )
 
