@@ -51,6 +51,7 @@ def test_new_data_is_computed_without_a_page_and_the_warmer_stops_with_the_app(
         assert caught_up(cache, database_url)  # no page has been asked for
         [computed] = cache.cached("readmission-30d", "region") or []
         assert (computed.month, computed.numerator, computed.denominator) == ("2025-03", 0, 1)
+        assert not warmer.warm()  # nothing new: nothing computed again
         anne = signed_in(site, database_url, email="anne@aalborg.dk", org="0851")
         page = anne.get("/board/tal/readmission-30d").text
         assert month_row(page, "mar. 2025")[1:3] == ["0", "1"]
