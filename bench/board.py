@@ -7,10 +7,15 @@ Make the database once (about 20 minutes for a year of Region Nordjylland), then
     .venv/bin/python -m bench.board --database-url sqlite:///year.db
 
 `overgang serve` runs in a process of its own; a person of the region signs in with the forms,
-then each page is asked for `--requests` times in a row. The table shows the first answer (for
-the figures: computed, as after every new message) and p50/p95 of the rest. A page that does
-not answer 200 on this branch is skipped with a note. The database is migrated and gets one
-more person; nothing else in it changes.
+then each page is asked for `--requests` times in a row. The table shows the first answer and
+p50/p95 of the rest. A page that does not answer 200 on this branch is skipped with a note.
+
+Then "new data" `--rounds` times: one episode's `updated_at` is set to now (which changes the
+figures' data version and nothing any figure counts), and the overview is asked for at once
+(the worst case: a viewer right after a message, who waits for the computation) and, after new
+data again, once the background warmer has had its interval (`board.WARM_EVERY_SECONDS`) and
+a computation's time to catch up. The database is migrated and gets one more person and those
+timestamps; nothing else in it changes.
 """
 
 from __future__ import annotations
@@ -26,9 +31,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bench.servers import overgang_server
+from overgang.board import WARM_EVERY_SECONDS
 from overgang.cli.common import use_development_secret_keys
 from overgang.figures.definitions import FIGURES
 from overgang.service import people
@@ -119,10 +125,43 @@ def recompute(database_url: str, *, runs: int) -> list[float]:
     return times
 
 
+def new_data(database_url: str) -> None:
+    """Change the figures' data version and nothing they count: one episode looks updated."""
+    sessions = session_factory(create_db_engine(database_url))
+    with sessions() as session:
+        episode_id = session.execute(select(Episode.id).limit(1)).scalar_one()
+        session.execute(
+            update(Episode).where(Episode.id == episode_id).values(updated_at=datetime.now(UTC))
+        )
+        session.commit()
+
+
+def after_new_data(person: Person, database_url: str, *, rounds: int) -> None:
+    """The overview's answer right after new data, and once the warmer has caught up, in ms."""
+    at_once: list[float] = []
+    later: list[float] = []
+    for _ in range(rounds):
+        for wait, times in ((0.0, at_once), (WARM_EVERY_SECONDS + 3.0, later)):
+            new_data(database_url)
+            time.sleep(wait)
+            started = time.perf_counter()
+            assert person.request("GET", "/board/tal").status_code == 200
+            times.append((time.perf_counter() - started) * 1000)
+    for name, times in (
+        ("at once", at_once),
+        (f"{WARM_EVERY_SECONDS + 3.0:.0f} s later", later),
+    ):
+        print(
+            f"/board/tal after new data, {name} ({rounds} rounds): "
+            f"median {statistics.median(times):.0f} ms, max {max(times):.0f} ms"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--requests", type=int, default=30, help="requests per page")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of new data")
     args = parser.parse_args()
     upgrade_database(args.database_url)
     email, secret, stay = a_person(args.database_url)
@@ -155,6 +194,7 @@ def main() -> None:
                 p95 = statistics.quantiles(times, n=20)[18]
                 label = "/board/ophold/{id}" if path == stay else path
                 print(f"{label:<46} {first_ms:>9.0f} {statistics.median(times):>8.0f} {p95:>8.0f}")
+            after_new_data(person, args.database_url, rounds=args.rounds)
         finally:
             server.stop()
     times = recompute(args.database_url, runs=5)

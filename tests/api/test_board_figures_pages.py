@@ -6,6 +6,7 @@ discharge counted on the next page."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from fastapi.testclient import TestClient
 from overgang.api.app import create_app
 from overgang.config import Settings
 from overgang.domain.visibility import Scope
+from overgang.figures.definitions import FIGURES
 from overgang.service.figures import board_figures, figure_csv
 from overgang.storage.db import create_db_engine, session_factory
 from tests.board import Browser, add_person
@@ -155,3 +157,49 @@ def test_a_new_discharge_is_counted_on_the_next_page(site: Api, database_url: st
 
     assert month_row(anne.get("/board/tal/readmission-30d").text, "mar. 2025")[2] == "2"
     assert csv_denominators(anne.get("/board/tal/readmission-30d/csv").text) == ["2"]
+
+
+def shown_text(page: str) -> str:
+    """The words a reader sees in the page's content: no tags, no attributes (ids are in URLs)."""
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main_of(page))))
+
+
+def test_every_figure_is_explained_in_danish(site: Api, database_url: str) -> None:
+    send_stay(site, stay(discharge_at=at(2025, 3, 3, 10)))
+    anne = signed_in(site, database_url, email="anne@aalborg.dk", org="0851")
+    english = ("index discharge", "discharges", "Appointment", "working days", "plans", "item")
+
+    for figure_id, definition in FIGURES.items():
+        text = shown_text(anne.get(f"/board/tal/{figure_id}").text)
+        for wording in (definition.title, definition.numerator, definition.denominator):
+            assert wording in text, (figure_id, wording)
+        assert not [word for word in english if word in text], figure_id
+    readmission = shown_text(anne.get("/board/tal/readmission-30d").text)
+    assert "genindlæggelse inden for 30 dage" in readmission and "set af Overgang" in readmission
+    assert "opfølgning booket inden for 7 dage" in shown_text(
+        anne.get("/board/tal/follow-up-7d").text
+    )
+
+    # A checklist item is named by the checklist's Danish title, never by its id.
+    items = shown_text(anne.get("/board/tal/checklist-item").text)
+    catalog = site.client.app.state.checklists  # type: ignore[attr-defined]
+    titles = {item.id: item.title_da for d in catalog.definitions for item in d.items}
+    page = anne.get("/board/tal/checklist-item").text
+    menu = page[page.index('<select class="form-select" id="del"') :]
+    item_ids = re.findall(r'<option value="([^"]+)"', menu[: menu.index("</select>")])
+    assert item_ids and all(titles[i] in items and i not in items for i in item_ids)
+
+
+def test_a_month_without_discharges_is_shown_as_0_of_0_and_a_gap(
+    site: Api, database_url: str
+) -> None:
+    send_stay(site, stay(discharge_at=at(2025, 3, 3, 10)))
+    send_stay(site, stay(discharge_at=at(2025, 5, 5, 10), citizen=OTHER))
+    anne = signed_in(site, database_url, email="anne@aalborg.dk", org="0851")
+
+    page = anne.get("/board/tal/readmission-30d").text
+    assert month_row(page, "apr. 2025")[:4] == ["apr. 2025", "0", "0", "–"]
+    chart = re.search(r'id="data-1">(.*?)</script>', page, re.S)
+    assert chart is not None
+    assert '"months": ["2025-03", "2025-04", "2025-05"]' in html.unescape(chart.group(1))
+    assert '"value": [null, null, null]' in html.unescape(chart.group(1))  # all under 10

@@ -7,15 +7,20 @@ working without JavaScript; every page is a thin view over one service function.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from overgang.board import figure_routes, live_routes, pages, sign_in_routes
 from overgang.board.session import CsrfRefused, PasswordNeeded, SignInNeeded
-from overgang.service.figures import FigureCache
+from overgang.service.figures import FigureCache, FigureWarmer
 
 STATIC_PATH = "/board/static"
+WARM_EVERY_SECONDS = 5.0  # how soon after new data the figures are computed without a viewer
 
 
 def install(app: FastAPI) -> None:
@@ -27,12 +32,36 @@ def install(app: FastAPI) -> None:
     app.state.figure_cache = FigureCache(
         citizen_key=key.get_secret_value().encode() if key is not None else None
     )
+    app.state.figure_warmer = FigureWarmer(
+        cache=app.state.figure_cache,
+        sessions=app.state.sessions,
+        today=figure_routes.today_in_copenhagen,
+        every_seconds=WARM_EVERY_SECONDS,
+    )
+    _run_during_lifespan(app, app.state.figure_warmer)
     app.mount(
         STATIC_PATH, StaticFiles(packages=[("overgang.board", "static")]), name="board-static"
     )
     app.add_exception_handler(SignInNeeded, _to_sign_in)
     app.add_exception_handler(PasswordNeeded, _to_password)
     app.add_exception_handler(CsrfRefused, _csrf_refused)
+
+
+def _run_during_lifespan(app: FastAPI, warmer: FigureWarmer) -> None:
+    """Start the warmer once the app's own start-up is done and stop it before its shut-down
+    (which closes the database engine), as the app's lifespan does for the delivery worker."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(running: FastAPI) -> AsyncIterator[Any]:
+        async with inner(running) as state:
+            warmer.start()
+            try:
+                yield state
+            finally:
+                warmer.stop()
+
+    app.router.lifespan_context = lifespan
 
 
 async def _to_sign_in(_request: Request, _error: Exception) -> Response:

@@ -37,8 +37,9 @@ def _signed_in(request: Request) -> dict[str, Any]:
 
 def _context(request: Request, sessions: SessionsDep) -> dict[str, Any]:
     """A figures page's context: the person, and names for the codes of groups and parts."""
+    # Every version's items, oldest first: an item a newer version dropped keeps its title.
     checklists = request.app.state.checklists
-    titles = {item.id: item.title_da for d in checklists.active() for item in d.items}
+    titles = {item.id: item.title_da for d in checklists.definitions for item in d.items}
     return {
         **_signed_in(request),
         "names": group_names(sessions=sessions),
@@ -46,7 +47,8 @@ def _context(request: Request, sessions: SessionsDep) -> dict[str, Any]:
     }
 
 
-def _today() -> date:
+def today_in_copenhagen() -> date:
+    """Today's local date: provisional months and overdue plans depend on it."""
     return datetime.now(COPENHAGEN).date()
 
 
@@ -54,13 +56,14 @@ def _today() -> date:
 def overview(request: Request, sessions: SessionsDep) -> HTMLResponse:
     """Each figure's latest months for the whole region, with a small chart."""
     context = _context(request, sessions)
+    today = today_in_copenhagen()
     every = _cache(request).many(
-        sessions=sessions, figure_ids=list(FIGURES), by="region", today=_today()
+        sessions=sessions, figure_ids=list(FIGURES), by="region", today=today
     )
     cards = []
     for figure_id, rows in every.items():
         parts = parts_of(rows)
-        headline = series_of(rows, part=parts[0] if parts else None)
+        headline = series_of(rows, part=parts[0] if parts else None, today=today)
         latest_month = rows[-1].month if rows else None
         cards.append(
             {
@@ -87,8 +90,9 @@ def one_figure(
     context = _context(request, sessions)
     if figure_id not in FIGURES or gruppe not in figure_text.GROUPINGS:
         return _not_found(request, context)
+    today = today_in_copenhagen()
     rows = _cache(request).rows(
-        sessions=sessions, figure_id=figure_id, by=figure_text.GROUPINGS[gruppe], today=_today()
+        sessions=sessions, figure_id=figure_id, by=figure_text.GROUPINGS[gruppe], today=today
     )
     parts = parts_of(rows)
     if part is not None and part not in parts:
@@ -104,7 +108,7 @@ def one_figure(
             "groupings": figure_text.GROUPING_NAMES,
             "parts": parts,
             "part": chosen,
-            "series": series_of(rows, part=chosen),
+            "series": series_of(rows, part=chosen, today=today),
         },
     )
 
@@ -115,7 +119,7 @@ def figure_csv(request: Request, figure_id: str, sessions: SessionsDep) -> Respo
     context = _signed_in(request)
     if figure_id not in FIGURES:
         return _not_found(request, context)
-    text = _cache(request).csv(sessions=sessions, figure_id=figure_id, today=_today())
+    text = _cache(request).csv(sessions=sessions, figure_id=figure_id, today=today_in_copenhagen())
     return Response(
         text,
         media_type="text/csv; charset=utf-8",

@@ -168,7 +168,7 @@ def _key(grouping: Grouping, month: str, municipality: str, ward: str) -> Key:
     )
 
 
-def _provisional(month: str, window_days: int | None, today: date) -> bool:
+def is_provisional(month: str, window_days: int | None, today: date) -> bool:
     """A month is provisional until it is over, and then until its window has closed."""
     return month_end(month) + timedelta(days=window_days or 0) >= today
 
@@ -200,7 +200,7 @@ def _rate_rows(
             part=part,
             numerator=numerator,
             denominator=denominator,
-            provisional=_provisional(month, window, today),
+            provisional=is_provisional(month, window, today),
         )
         for ((month, municipality, ward), part), (numerator, denominator) in sorted(
             cells.items(),
@@ -277,7 +277,7 @@ def _waiting_rows(
             part=None,
             total=total,
             denominator=stays,
-            provisional=_provisional(month, None, today),
+            provisional=is_provisional(month, None, today),
         )
         for (month, municipality, ward), (total, stays) in sorted(cells.items(), key=_order)
     ]
@@ -308,7 +308,7 @@ def plan_figure(
                 part=None,
                 numerator=n,
                 denominator=d,
-                provisional=_provisional(m, None, today),
+                provisional=is_provisional(m, None, today),
             )
             for (m, k, w), (n, d) in sorted(cells.items(), key=_order)
         ]
@@ -328,7 +328,7 @@ def plan_figure(
                 denominator=len(days),
                 median=float(statistics.median(days)),
                 p90=float(percentile(days, 0.9)),
-                provisional=_provisional(m, None, today),
+                provisional=is_provisional(m, None, today),
             )
             for (m, k, w), days in sorted(values.items(), key=lambda c: _order((c[0], [])))
         ]

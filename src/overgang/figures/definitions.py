@@ -1,5 +1,8 @@
 """Every figure of figures.md: what it counts, over what, in which window, and the source it
-follows. The page, the CSV export and the tests read these; the arithmetic is in `compute`."""
+follows. The page, the CSV export and the tests read these; the arithmetic is in `compute`.
+
+The wording is Danish, as the board shows it to coordinators; a source keeps its own name
+(English for NHS and Public Health Scotland). Ids stay English: they are in URLs and the CSV."""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from typing import Final, Literal
 Kind = Literal["rate", "distribution", "total"]
 READMISSION_LABEL: Final = "set af Overgang"  # only stays Overgang has seen count
 CHECKLIST_TARGET: Final = 0.9  # RKKP-style standard, drawn as a target line
+# An index discharge (figures.md): the end of a stay of at least 12 hours, the citizen alive.
+INDEX_DISCHARGES: Final = "indeksudskrivninger (ophold på mindst 12 timer, borgeren i live)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,10 +36,10 @@ def _readmission(days: int, source: str) -> FigureDefinition:
         title=f"Genindlæggelse inden for {days} dage",
         kind="rate",
         numerator=(
-            "index discharges followed by an admission of the same citizen starting on a "
-            f"local date <= discharge date + {days}"
+            "indeksudskrivninger, hvor samme borger blev indlagt igen senest "
+            f"{days} dage efter udskrivningsdagen (genindlæggelse inden for {days} dage)"
         ),
-        denominator="index discharges",
+        denominator=INDEX_DISCHARGES,
         window_days=30,
         month_of="discharge",
         source=source,
@@ -48,18 +53,22 @@ def _follow_up(days: int) -> FigureDefinition:
         title=f"Opfølgning booket inden for {days} dage",
         kind="rate",
         numerator=(
-            "index discharges with a follow-up Appointment, booked or fulfilled, starting after "
-            f"discharge and no later than the same wall-clock time {days} days later"
+            "indeksudskrivninger med en opfølgningsaftale, booket eller gennemført, der "
+            f"begynder efter udskrivningen og senest samme klokkeslæt {days} dage senere "
+            f"(opfølgning booket inden for {days} dage)"
         ),
-        denominator="index discharges",
+        denominator=INDEX_DISCHARGES,
         window_days=days,
         month_of="discharge",
-        source="RKKP discharge indicators; NHS 72-hour / Ontario 7-day follow-up",
+        source=(
+            "RKKP's indikatorer for udskrivning; NHS 72-hour follow-up; Ontario 7-day follow-up"
+        ),
     )
 
 
 SDS_2017 = "Sundhedsdatastyrelsen 2017, Akutte psykiatriske genindlæggelser"
-SAMARBEJDSAFTALE = "Region Hovedstadens samarbejdsaftale (varsling -> svar)"
+SAMARBEJDSAFTALE = "Region Hovedstadens samarbejdsaftale (varsling → svar)"
+RKKP_STANDARD = "RKKP's standard på 90 %"
 
 FIGURES: Final[dict[str, FigureDefinition]] = {
     definition.id: definition
@@ -68,92 +77,97 @@ FIGURES: Final[dict[str, FigureDefinition]] = {
             30, f"eSundhed, 30 dages akutte psykiatriske genindlæggelser; {SDS_2017} (23 %)"
         ),
         _readmission(7, SDS_2017),
-        _readmission(3, f"{SDS_2017} (a quarter of readmissions within 3 days)"),
+        _readmission(3, f"{SDS_2017} (en fjerdedel af genindlæggelserne inden for 3 dage)"),
         _follow_up(7),
         _follow_up(30),
         FigureDefinition(
             id="checklist-item",
             title="Tjeklistepunkt opfyldt",
             kind="rate",
-            numerator="discharges where the item was met in the result current at discharge",
-            denominator="discharges where the item applied (not not-applicable)",
+            numerator="udskrivninger, hvor punktet var opfyldt i tjeklisten ved udskrivningen",
+            denominator="udskrivninger, hvor punktet gjaldt (ikke »ikke relevant«)",
             window_days=None,
             month_of="discharge",
-            source="RKKP-style 90 % standard",
+            source=RKKP_STANDARD,
             target=CHECKLIST_TARGET,
         ),
         FigureDefinition(
             id="checklist-complete",
             title="Alle krævede tjeklistepunkter opfyldt",
             kind="rate",
-            numerator="discharges whose result current at discharge is complete",
-            denominator="discharges with a checklist result",
+            numerator="udskrivninger, hvor tjeklisten ved udskrivningen var komplet",
+            denominator="udskrivninger med en tjekliste",
             window_days=None,
             month_of="discharge",
-            source="RKKP-style 90 % standard",
+            source=RKKP_STANDARD,
             target=CHECKLIST_TARGET,
         ),
         FigureDefinition(
             id="weekend-discharge",
-            title="Udskrivning fredag eftermiddag, weekend eller helligdag",
+            title="Udskrevet fredag eftermiddag, weekend eller helligdag",
             kind="rate",
             numerator=(
-                "discharges Friday from 12:00, on a weekend or holiday, or the afternoon before "
-                "a holiday; parts: all, agreed, not-agreed (weekend-discharge-agreed)"
+                "udskrivninger fredag eftermiddag (fra kl. 12), i weekenden, på en helligdag "
+                "eller eftermiddagen før en helligdag; delt i alle, aftalt med kommunen og "
+                "ikke aftalt"
             ),
-            denominator="discharges",
+            denominator="udskrivninger",
             window_days=None,
             month_of="discharge",
-            source=f"{SDS_2017}: such discharges are readmitted more often",
+            source=f"{SDS_2017}: de udskrevne genindlægges oftere",
         ),
         FigureDefinition(
             id="readmission-after-weekend",
-            title="Genindlæggelse inden for 30 dage efter slags udskrivningsdag",
+            title="Genindlæggelse inden for 30 dage efter udskrivning i weekenden eller på hverdage",
             kind="rate",
-            numerator="readmission-30d, computed apart for weekend/holiday and other discharges",
-            denominator="each part's index discharges (parts: weekend, weekday)",
+            numerator=(
+                "genindlæggelse inden for 30 dage, talt for sig for udskrivninger fredag "
+                "eftermiddag, weekend eller helligdag og for udskrivninger på hverdage"
+            ),
+            denominator="hver dels indeksudskrivninger",
             window_days=30,
             month_of="discharge",
-            source=f"{SDS_2017} §4.4",
+            source=f"{SDS_2017}, afsnit 4.4",
             label=READMISSION_LABEL,
         ),
         FigureDefinition(
             id="answer-time",
-            title="Kommunens svartid (arbejdsdage)",
+            title="Kommunens svartid i arbejdsdage",
             kind="distribution",
             numerator=(
-                "working days from the first discharge plan's arrival to the first readiness "
-                "answer's arrival (median and 90th percentile)"
+                "arbejdsdage fra den første udskrivningsplan kom, til kommunens første svar "
+                "kom (median og 90. percentil)"
             ),
-            denominator="plans answered in the month",
+            denominator="planer besvaret i måneden",
             window_days=None,
             month_of="answer",
             source=SAMARBEJDSAFTALE,
         ),
         FigureDefinition(
             id="unanswered-plans",
-            title="Planer uden svar",
+            title="Udskrivningsplaner uden svar fra kommunen",
             kind="rate",
-            numerator="plans with no readiness answer by the planned discharge date",
-            denominator="plans of the month whose planned discharge date has passed",
+            numerator="planer uden svar fra kommunen på den planlagte udskrivningsdato",
+            denominator="månedens planer, hvis planlagte udskrivningsdato er passeret",
             window_days=None,
             month_of="first plan's arrival",
             source=SAMARBEJDSAFTALE,
         ),
         FigureDefinition(
             id="waiting-days",
-            title="Dage på at vente på kommunen",
+            title="Dage på færdigmelding/venter på kommunen",
             kind="total",
             numerator=(
-                "per discharged stay with planned date P, discharge date D and ready_from R "
-                "(R = D without a ready answer): max(0, min(D, R) - P), summed as bed-days"
+                "for hvert udskrevet ophold med planlagt udskrivningsdato P, udskrivningsdato "
+                "U og dagen kommunen var klar K (K = U uden et klar-svar): max(0, min(U, K) − P), "
+                "lagt sammen som sengedage"
             ),
-            denominator="discharged stays with a planned date (shown beside the total)",
+            denominator="udskrevne ophold med en planlagt udskrivningsdato (vist ved summen)",
             window_days=None,
             month_of="discharge",
             source=(
-                "Public Health Scotland delayed discharges; NHS Discharge Ready Date; "
-                "færdigbehandlingsdage"
+                "Public Health Scotland, Delayed Discharges; NHS Discharge Ready Date; "
+                "de danske færdigbehandlingsdage"
             ),
         ),
     )

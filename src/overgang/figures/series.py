@@ -1,13 +1,18 @@
 """A figure's rows as the board draws them: one series of months per group and part, each month
-with its SPC point, and the chart's data as plain numbers. Pure."""
+with its SPC point, and the chart's data as plain numbers. Pure.
+
+`compute` gives a row only for a month something was counted in. Here every series runs over
+every month of the figure, first to last: a month without a row is shown as what it is, 0 of
+0 (no discharges, no plans), with no point on the chart, so a gap reads as a gap."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Final
 
-from overgang.figures.compute import SMALL_DENOMINATOR, FigureRow
+from overgang.figures.compute import SMALL_DENOMINATOR, FigureRow, is_provisional
 from overgang.figures.definitions import FIGURES
 from overgang.figures.spc import ControlPoint, p_chart, xmr_chart
 
@@ -69,25 +74,77 @@ def parts_of(rows: Sequence[FigureRow]) -> list[str]:
     return parts
 
 
-def series_of(rows: Sequence[FigureRow], *, part: str | None = None) -> list[Series]:
+def series_of(rows: Sequence[FigureRow], *, part: str | None = None, today: date) -> list[Series]:
     """One series per group (region, municipality, ward ...) of the rows of one part, groups in
-    order of their codes; the rows are in order of month, as `compute` gives them."""
-    groups: dict[tuple[str | None, str | None], list[FigureRow]] = {}
+    order of their codes, each over every month of the figure with an empty row for a month
+    the group had nothing in; `today` tells whether such a month is still provisional."""
+    groups: dict[tuple[str | None, str | None], dict[str, FigureRow]] = {}
     for row in rows:
         if row.part == part:
-            groups.setdefault((row.municipality, row.ward), []).append(row)
-    return [
-        Series(
-            figure=months[0].figure,
-            municipality=municipality,
-            ward=ward,
-            part=part,
-            months=tuple(map(MonthPoint, months, _controlled(months))),
+            groups.setdefault((row.municipality, row.ward), {})[row.month] = row
+    span = (
+        months_from(min(row.month for row in rows), max(row.month for row in rows)) if rows else []
+    )
+    series = []
+    for (municipality, ward), found in sorted(
+        groups.items(), key=lambda group: (group[0][0] or "", group[0][1] or "")
+    ):
+        months = [
+            found.get(month)
+            or _empty(
+                rows[0].figure,
+                month,
+                municipality=municipality,
+                ward=ward,
+                part=part,
+                today=today,
+            )
+            for month in span
+        ]
+        series.append(
+            Series(
+                figure=rows[0].figure,
+                municipality=municipality,
+                ward=ward,
+                part=part,
+                months=tuple(map(MonthPoint, months, _controlled(months))),
+            )
         )
-        for (municipality, ward), months in sorted(
-            groups.items(), key=lambda group: (group[0][0] or "", group[0][1] or "")
-        )
-    ]
+    return series
+
+
+def months_from(first: str, last: str) -> list[str]:
+    """Every month from `first` to `last` ("YYYY-MM"), both included."""
+    year, number = (int(n) for n in first.split("-"))
+    months = []
+    while (month := f"{year:04d}-{number:02d}") <= last:
+        months.append(month)
+        year, number = (year + 1, 1) if number == 12 else (year, number + 1)
+    return months
+
+
+def _empty(
+    figure: str,
+    month: str,
+    *,
+    municipality: str | None,
+    ward: str | None,
+    part: str | None,
+    today: date,
+) -> FigureRow:
+    """A month nothing was counted in: 0 of 0 (figures.md counts; a rate of nothing is none)."""
+    definition = FIGURES[figure]
+    return FigureRow(
+        figure=figure,
+        month=month,
+        municipality=municipality,
+        ward=ward,
+        part=part,
+        numerator=0 if definition.kind == "rate" else None,
+        denominator=0,
+        total=0 if definition.kind == "total" else None,
+        provisional=is_provisional(month, definition.window_days, today),
+    )
 
 
 def _controlled(months: Sequence[FigureRow]) -> list[ControlPoint]:
@@ -97,4 +154,7 @@ def _controlled(months: Sequence[FigureRow]) -> list[ControlPoint]:
         return p_chart(counts, smallest=SMALL_DENOMINATOR)
     if kind == "distribution":
         return xmr_chart([row.median for row in months])
-    return xmr_chart([None if row.total is None else float(row.total) for row in months])
+    # A month without stays is a gap, not a month of 0 bed-days on the chart.
+    return xmr_chart(
+        [None if row.total is None or not row.denominator else float(row.total) for row in months]
+    )

@@ -43,7 +43,8 @@ def p_chart(counts: Sequence[tuple[int, int]], *, smallest: int = 1) -> list[Con
     points = []
     for month, (numerator, denominator) in enumerate(counts):
         value = numerator / denominator if denominator >= max(smallest, 1) else None
-        baseline = counts[max(0, month - BASELINE_MONTHS) : month]
+        # The preceding calendar months; one with nothing counted (0 of 0) is no baseline.
+        baseline = [c for c in counts[max(0, month - BASELINE_MONTHS) : month] if c[1]]
         hits, total = sum(n for n, _ in baseline), sum(d for _, d in baseline)
         if len(baseline) < MINIMUM_BASELINE or total == 0 or value is None:
             points.append(ControlPoint(value=value))

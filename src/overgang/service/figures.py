@@ -3,6 +3,7 @@ compute every figure of figures.md from them. No personal data leaves here."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ from overgang.figures.compute import (
 from overgang.figures.definitions import FIGURES
 from overgang.figures.export import to_csv
 from overgang.storage import figures as figures_store
+
+log = logging.getLogger("overgang.figures")
+Version = tuple[object, ...]  # storage.figures.data_version and today's date
 
 
 @dataclass(frozen=True)
@@ -122,12 +126,13 @@ class FigureCache:
     shared by every signed-in person: figures hold no personal data (profile §9 opens them to
     all). Each use first reads the version from the database (`data_version`), so a message
     any process took in is counted on the very next page; processes share nothing but the
-    database."""
+    database. A `FigureWarmer` computes the newest version in the background, so that a viewer
+    seldom finds it missing."""
 
     def __init__(self, *, citizen_key: bytes | None = None) -> None:
         self._citizen_key = citizen_key
         self._lock = threading.Lock()  # one computation at a time; the others wait and share it
-        self._version: tuple[object, ...] | None = None
+        self._version: Version | None = None
         self._facts: FigureFacts | None = None
         self._rows: dict[tuple[str, Grouping], list[FigureRow]] = {}
         self._csv: dict[str, tuple[list[FigureRow], str]] = {}  # with the rows it was made of
@@ -152,21 +157,36 @@ class FigureCache:
             raise KeyError(unknown[0])
         # The version is read before the facts: facts newer than their version only cost a
         # second computation, never a stale figure.
-        with sessions() as session:
-            version = (*figures_store.data_version(session=session), today)
+        version = current_version(sessions=sessions, today=today)
         with self._lock:
-            if version != self._version or self._facts is None:
-                self._facts = load_facts(
-                    sessions=sessions,
-                    scope=Scope.everything(),
-                    today=today,
-                    citizen_key=self._citizen_key,
-                )
-                self._version, self._rows = version, {}
+            facts = self._facts_of(version, sessions=sessions, today=today)
             for figure_id in figure_ids:
                 if (figure_id, by) not in self._rows:
-                    self._rows[(figure_id, by)] = figure(self._facts, figure_id, by=by)
+                    self._rows[(figure_id, by)] = figure(facts, figure_id, by=by)
             return {figure_id: self._rows[(figure_id, by)] for figure_id in figure_ids}
+
+    def _facts_of(
+        self, version: Version, *, sessions: sessionmaker[Session], today: date
+    ) -> FigureFacts:
+        """The facts of `version`, read afresh unless they are the ones kept (under the lock)."""
+        if version != self._version or self._facts is None:
+            self._facts = load_facts(
+                sessions=sessions,
+                scope=Scope.everything(),
+                today=today,
+                citizen_key=self._citizen_key,
+            )
+            self._version, self._rows = version, {}
+        return self._facts
+
+    @property
+    def version(self) -> Version | None:
+        """The version of the data the kept figures were computed from (None: none yet)."""
+        return self._version
+
+    def cached(self, figure_id: str, by: Grouping) -> list[FigureRow] | None:
+        """The kept rows of one figure and grouping, without reading or computing anything."""
+        return self._rows.get((figure_id, by))
 
     def csv(self, *, sessions: sessionmaker[Session], figure_id: str, today: date) -> str:
         """The figure as `figure_csv` writes it, written once per version of its rows."""
@@ -180,6 +200,71 @@ class FigureCache:
                 made = (rows, to_csv(rows))
                 self._csv[figure_id] = made
             return made[1]
+
+
+def current_version(*, sessions: sessionmaker[Session], today: date) -> Version:
+    """The version of the data a figure computed now would come from (one cheap query)."""
+    with sessions() as session:
+        return (*figures_store.data_version(session=session), today)
+
+
+class FigureWarmer:
+    """Keeps a `FigureCache` computed for the newest data, off the request path: every
+    `every_seconds` it reads the version and, when it has changed, computes every figure for
+    the region (the overview's and each figure page's first view) in a thread of its own. A
+    page still reads the version itself, so it never shows a stale figure; it only waits when
+    it arrives within seconds of new data, before the warmer has caught up."""
+
+    def __init__(
+        self,
+        *,
+        cache: FigureCache,
+        sessions: sessionmaker[Session],
+        today: Callable[[], date],
+        every_seconds: float,
+    ) -> None:
+        self.cache = cache
+        self.sessions = sessions
+        self.today = today
+        self.every_seconds = every_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="overgang-figures", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop and wait for a computation under way (it holds no transaction open)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def is_running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def warm(self) -> bool:
+        """Compute the figures if the data has changed since they were; True if it had."""
+        today = self.today()
+        if current_version(sessions=self.sessions, today=today) == self.cache.version:
+            return False
+        self.cache.many(sessions=self.sessions, figure_ids=list(FIGURES), by="region", today=today)
+        return True
+
+    def _run(self) -> None:
+        # The first round at once: the first viewer after a start finds the figures computed.
+        while not self._stop.is_set():
+            try:
+                self.warm()
+            except Exception as error:
+                # A database restarting: the pages compute for themselves meanwhile. The type
+                # only, as the delivery worker logs it: an error's text can quote SQL values.
+                log.warning(
+                    "computing the figures failed; trying again",
+                    extra={"error_type": type(error).__name__},
+                )
+            self._stop.wait(self.every_seconds)
 
 
 def group_names(*, sessions: sessionmaker[Session]) -> dict[str, str]:

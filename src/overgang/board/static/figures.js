@@ -29,8 +29,9 @@
     var data = JSON.parse(block.textContent);
     var small = canvas.parentNode.classList.contains("figure-chart-box--small");
     var datasets = [{
+      // A month without a value (nothing counted, or under 10 in the denominator) is a gap.
       label: "Måned", data: data.value, borderColor: BLUE, backgroundColor: BLUE, borderWidth: 2,
-      spanGaps: true,
+      spanGaps: false,
       pointRadius: data.signal.map(function (s) { return s ? 6 : 3.5; }),
       pointStyle: data.signal.map(function (s) { return s ? "rectRot" : "circle"; }),
       pointBackgroundColor: data.value.map(function (_, i) {
