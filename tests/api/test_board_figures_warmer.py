@@ -43,17 +43,31 @@ def test_new_data_is_computed_without_a_page_and_the_warmer_stops_with_the_app(
     with TestClient(app, base_url="https://testserver") as client:
         site = Api(client, tokens)
         assert warmer.is_running()
-        assert caught_up(cache, database_url)  # the empty database, right after start-up
+        anne = signed_in(site, database_url, email="anne@aalborg.dk", org="0851")
+        assert "Tal" in anne.get("/board/tal").text  # in use from now on
         assert cache.cached("readmission-30d", "region") == []
 
         send_stay(site, stay(discharge_at=at(2025, 3, 3, 10)))
 
-        assert caught_up(cache, database_url)  # no page has been asked for
+        assert caught_up(cache, database_url)  # no page has been asked for since
         [computed] = cache.cached("readmission-30d", "region") or []
         assert (computed.month, computed.numerator, computed.denominator) == ("2025-03", 0, 1)
         assert not warmer.warm()  # nothing new: nothing computed again
-        anne = signed_in(site, database_url, email="anne@aalborg.dk", org="0851")
         page = anne.get("/board/tal/readmission-30d").text
         assert month_row(page, "mar. 2025")[1:3] == ["0", "1"]
 
     assert not warmer.is_running()
+
+
+def test_figures_nobody_looks_at_are_not_computed_in_the_background(
+    settings: Settings, tokens: Partners, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(board, "WARM_EVERY_SECONDS", 0.05)
+    app = create_app(settings)
+    cache, warmer = app.state.figure_cache, app.state.figure_warmer
+
+    with TestClient(app, base_url="https://testserver") as client:
+        send_stay(Api(client, tokens), stay(discharge_at=at(2025, 3, 3, 10)))
+
+        assert not warmer.warm()  # no page has used the figures: the intake server spends nothing
+        assert cache.version is None and cache.cached("readmission-30d", "region") is None

@@ -17,10 +17,13 @@ from fastapi.staticfiles import StaticFiles
 
 from overgang.board import figure_routes, live_routes, pages, sign_in_routes
 from overgang.board.session import CsrfRefused, PasswordNeeded, SignInNeeded
+from overgang.domain.people import SESSION_IDLE
 from overgang.service.figures import FigureCache, FigureWarmer
 
 STATIC_PATH = "/board/static"
 WARM_EVERY_SECONDS = 5.0  # how soon after new data the figures are computed without a viewer
+# Kept warm while someone may still be looking: as long as an idle board session lasts.
+WARM_WHILE_VIEWED_SECONDS = SESSION_IDLE.total_seconds()
 
 
 def install(app: FastAPI) -> None:
@@ -37,6 +40,7 @@ def install(app: FastAPI) -> None:
         sessions=app.state.sessions,
         today=figure_routes.today_in_copenhagen,
         every_seconds=WARM_EVERY_SECONDS,
+        in_use_seconds=WARM_WHILE_VIEWED_SECONDS,
     )
     _run_during_lifespan(app, app.state.figure_warmer)
     app.mount(

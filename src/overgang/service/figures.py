@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -136,6 +137,7 @@ class FigureCache:
         self._facts: FigureFacts | None = None
         self._rows: dict[tuple[str, Grouping], list[FigureRow]] = {}
         self._csv: dict[str, tuple[list[FigureRow], str]] = {}  # with the rows it was made of
+        self._last_viewed: float | None = None  # time.monotonic() of the last page's use
 
     def rows(
         self, *, sessions: sessionmaker[Session], figure_id: str, by: Grouping, today: date
@@ -151,7 +153,19 @@ class FigureCache:
         by: Grouping,
         today: date,
     ) -> dict[str, list[FigureRow]]:
-        """Several figures, by id, from one version of the data."""
+        """Several figures, by id, from one version of the data, for a page."""
+        self._last_viewed = time.monotonic()
+        return self.compute(sessions=sessions, figure_ids=figure_ids, by=by, today=today)
+
+    def compute(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        figure_ids: Sequence[str],
+        by: Grouping,
+        today: date,
+    ) -> dict[str, list[FigureRow]]:
+        """As `many`, without counting as a view (the warmer's way in)."""
         unknown = [figure_id for figure_id in figure_ids if figure_id not in FIGURES]
         if unknown:
             raise KeyError(unknown[0])
@@ -178,6 +192,11 @@ class FigureCache:
             )
             self._version, self._rows = version, {}
         return self._facts
+
+    def viewed_within(self, seconds: float) -> bool:
+        """Whether a page used the figures in the last `seconds`."""
+        viewed = self._last_viewed
+        return viewed is not None and time.monotonic() - viewed <= seconds
 
     @property
     def version(self) -> Version | None:
@@ -213,7 +232,10 @@ class FigureWarmer:
     `every_seconds` it reads the version and, when it has changed, computes every figure for
     the region (the overview's and each figure page's first view) in a thread of its own. A
     page still reads the version itself, so it never shows a stale figure; it only waits when
-    it arrives within seconds of new data, before the warmer has caught up."""
+    it arrives within seconds of new data, before the warmer has caught up.
+
+    Only while the figures are in use (a page used them within `in_use_seconds`): a server that
+    takes in messages with nobody looking at the figures spends nothing on them."""
 
     def __init__(
         self,
@@ -222,8 +244,10 @@ class FigureWarmer:
         sessions: sessionmaker[Session],
         today: Callable[[], date],
         every_seconds: float,
+        in_use_seconds: float,
     ) -> None:
         self.cache = cache
+        self.in_use_seconds = in_use_seconds
         self.sessions = sessions
         self.today = today
         self.every_seconds = every_seconds
@@ -245,15 +269,19 @@ class FigureWarmer:
         return self._thread is not None and self._thread.is_alive()
 
     def warm(self) -> bool:
-        """Compute the figures if the data has changed since they were; True if it had."""
+        """Compute the figures if they are in use and the data has changed since they were
+        computed; True if it did."""
+        if not self.cache.viewed_within(self.in_use_seconds):
+            return False
         today = self.today()
         if current_version(sessions=self.sessions, today=today) == self.cache.version:
             return False
-        self.cache.many(sessions=self.sessions, figure_ids=list(FIGURES), by="region", today=today)
+        self.cache.compute(
+            sessions=self.sessions, figure_ids=list(FIGURES), by="region", today=today
+        )
         return True
 
     def _run(self) -> None:
-        # The first round at once: the first viewer after a start finds the figures computed.
         while not self._stop.is_set():
             try:
                 self.warm()
