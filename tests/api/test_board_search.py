@@ -27,7 +27,7 @@ from tests.messages import HOSPITAL_SOR, MEDCOM_SENDER_SOR
 Trail = Callable[[], tuple[list[dict[str, str]], str]]
 NOBODY = "0909094321"  # a CPR number no episode has
 NOT_FOUND = "Ingen ophold fundet blandt jeres borgere"
-MALFORMED = "Skriv et CPR-nummer med 10 cifre"
+MALFORMED = "Skriv et gyldigt CPR-nummer: 10 cifre"
 _TOKEN = re.compile(r'name="csrf_token" value="[^"]+"')
 
 

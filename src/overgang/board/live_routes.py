@@ -29,7 +29,7 @@ REFRESH_SECONDS = 20
 PAUSED = "opdater=nej"  # the query that shows a list page without refreshing it (WCAG 2.2.2)
 # No max_length: FastAPI's refusal of a longer value would repeat it; the service checks length.
 FormText = Annotated[str, Form()]
-NOT_A_CPR = "Skriv et CPR-nummer med 10 cifre, fx 010190-1234."
+NOT_A_CPR = "Skriv et gyldigt CPR-nummer: 10 cifre, fx 010190-1234."
 
 
 def _live_page(
