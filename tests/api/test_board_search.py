@@ -4,6 +4,7 @@ refused before anything is looked up, never by GET, and every search audited wit
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -165,11 +166,15 @@ def test_every_search_is_audited_with_the_stays_found_and_never_the_number(
     site: Api,  # noqa: F811
     database_url: str,
     trail: Trail,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     stay = admit(site)
     person = anne(site, database_url)
+    caplog.set_level(logging.DEBUG)
     search(person, "010190-4321")
     search(person, NOBODY)
+    search(person, "010190-432")  # malformed
+    logged = caplog.text
 
     rows, output = trail()
 
@@ -179,7 +184,9 @@ def test_every_search_is_audited_with_the_stays_found_and_never_the_number(
         (ANNE, "-", "allowed"),  # nothing found: still audited
     ]
     for number in (AALBORG_CITIZEN.cpr, NOBODY):
-        assert number not in output and f"{number[:6]}-{number[6:]}" not in output
+        for written in (output, logged):
+            assert number not in written and f"{number[:6]}-{number[6:]}" not in written
+    assert "010190-432" not in logged
 
 
 def test_a_search_by_get_searches_nothing(
