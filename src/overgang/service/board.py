@@ -1,7 +1,6 @@
 """What the transition board shows a signed-in person: the live lists, one stay and a search for
-a citizen, each limited
-to `Scope.of(viewer)` (profile §9) and audited as an API read is, with the episodes shown; a
-page that shows nobody is audited too."""
+a citizen, each limited to `Scope.of(viewer)` (profile §9) and audited as an API read is, with
+the episodes shown; a page that shows nobody is audited too."""
 
 from __future__ import annotations
 
