@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from overgang.service import people
 from overgang.storage.db import create_db_engine, session_factory
+from overgang.storage.models import EpisodeIdentifier
 from tests.conftest import Api
 from tests.messages import AALBORG_SOR
 from tests.stays import EPISODE_SYSTEM, Citizen, Stay, stay
@@ -57,6 +59,45 @@ def admit(api: Api, *, citizen: Citizen = AALBORG_CITIZEN, discharged: bool = Fa
     )
     assert answer.status_code == 200, answer.text
     return one
+
+
+def discharged_earlier(api: Api, *, citizen: Citizen, admitted_at: datetime) -> Stay:
+    """An earlier stay sent by the example hospital to Aalborg: admitted at `admitted_at`,
+    discharged 5 days later."""
+    one = stay(
+        discharge_at=admitted_at + timedelta(days=5),
+        admitted_at=admitted_at,
+        plan_sent_at=admitted_at + timedelta(days=2),
+        citizen=citizen,
+        readiness="no answer",
+    )
+    assert one.admission is not None and one.plan is not None and one.discharge is not None
+    for message in (one.admission, one.plan, one.discharge):
+        answer = api.send(message)
+        assert answer.status_code == 200, answer.text
+    return one
+
+
+def stay_id(database_url: str, one: Stay) -> str:
+    """The id in the board's link to a stay (`/board/ophold/{id}`) of a stay sent in a test."""
+    engine = create_db_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            found = connection.scalar(
+                select(EpisodeIdentifier.episode_id).where(EpisodeIdentifier.value == one.episode)
+            )
+    finally:
+        engine.dispose()
+    assert found is not None, "no such stay"
+    return str(found)
+
+
+def search(person: Browser, cpr: str) -> Any:
+    """Search for a citizen with the board's search form, as a signed-in person."""
+    token = csrf_of(person.get("/board/soeg").text)
+    return person.client.post(
+        "/board/soeg", data={"cpr": cpr, "csrf_token": token}, follow_redirects=False
+    )
 
 
 def plan_sent(

@@ -1,5 +1,5 @@
 """The board's live pages: who is admitted now, who goes home within a week, who waits for the
-municipality, which messages nobody has taken, and one stay.
+municipality, which messages nobody has taken, one stay, and a citizen found by CPR number.
 
 Each list page works without JavaScript. With it, htmx asks for the same path every
 REFRESH_SECONDS with the `HX-Request` header and gets the list alone, to put in place of the old
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from overgang.api.deps import AuditDep, ChecklistsDep, SessionsDep
@@ -27,6 +27,9 @@ router = APIRouter(include_in_schema=False)
 
 REFRESH_SECONDS = 20
 PAUSED = "opdater=nej"  # the query that shows a list page without refreshing it (WCAG 2.2.2)
+# No max_length: FastAPI's refusal of a longer value would repeat it; the service checks length.
+FormText = Annotated[str, Form()]
+NOT_A_CPR = "Skriv et gyldigt CPR-nummer: 10 cifre, fx 010190-1234."
 
 
 def _live_page(
@@ -159,3 +162,31 @@ def stay(
             status_code=404,
         )
     return render(request, "stay.html", {**context, "view": view})
+
+
+@router.get("/board/soeg")
+def search_form(request: Request) -> HTMLResponse:
+    """The search form alone: a search is sent by POST, so no CPR number is ever in a URL."""
+    viewer = cookies.current_viewer(request)
+    context = {"viewer": viewer, "csrf": cookies.csrf_for_session(request), "typed": ""}
+    return render(request, "search.html", context)
+
+
+@router.post("/board/soeg")
+def search(
+    request: Request,
+    sessions: SessionsDep,
+    audit: AuditDep,
+    *,
+    cpr: FormText = "",
+    csrf_token: FormText = "",
+) -> HTMLResponse:
+    """A citizen's stays among the viewer's own citizens, found by CPR number."""
+    viewer = cookies.current_viewer(request)
+    cookies.check_session_csrf(request, csrf_token)
+    context = {"viewer": viewer, "csrf": cookies.csrf_for_session(request), "typed": cpr}
+    digits = board.cpr_to_search(cpr)
+    if digits is None:
+        return render(request, "search.html", {**context, "error": NOT_A_CPR}, status_code=422)
+    stays = board.search_citizen(sessions=sessions, viewer=viewer, audit=audit, cpr=digits)
+    return render(request, "search.html", {**context, "searched": digits, "stays": stays})

@@ -1,6 +1,6 @@
-"""What the transition board shows a signed-in person: the live lists and one stay, each limited
-to `Scope.of(viewer)` (profile §9) and audited as an API read is, with the episodes shown; a
-page that shows nobody is audited too."""
+"""What the transition board shows a signed-in person: the live lists, one stay and a search for
+a citizen, each limited to `Scope.of(viewer)` (profile §9) and audited as an API read is, with
+the episodes shown; a page that shows nobody is audited too."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.checklist import ChecklistCatalog, ChecklistResult
+from overgang.domain.identifiers import InvalidIdentifier, normalise_cpr
 from overgang.domain.people import Viewer
 from overgang.domain.visibility import Scope
 from overgang.errors import NotFound
@@ -21,7 +22,7 @@ from overgang.service.audit import AuditContext, audited
 from overgang.service.episodes import EpisodeView, episode_view
 from overgang.service.live_lists import AdmittedNow, ExpectedDischarge, WaitingForMunicipality
 from overgang.storage import board as board_store
-from overgang.storage.board import AcknowledgementRow, WaitingMessageRow
+from overgang.storage.board import AcknowledgementRow, CitizenStayRow, WaitingMessageRow
 from overgang.storage.models import ChecklistEvaluation
 
 Shown = TypeVar("Shown")
@@ -112,6 +113,35 @@ def undelivered_messages(
         action="board.messages",
         read=lambda session, scope: live_lists.undelivered_messages(session=session, scope=scope),
         episodes_of=lambda shown: (message.episode_id for message in shown),
+    )
+
+
+def cpr_to_search(typed: str) -> str | None:
+    """The 10 digits of a CPR number typed as DDMMYY-SSSS or DDMMYYSSSS, spaces allowed; None
+    when it is not one (nothing is then looked up)."""
+    if len(typed) > 40:  # a CPR number with generous spacing is far shorter
+        return None
+    try:
+        return normalise_cpr("".join(typed.split()))
+    except InvalidIdentifier:
+        return None
+
+
+def search_citizen(
+    *, sessions: sessionmaker[Session], viewer: Viewer, audit: AuditContext, cpr: str
+) -> list[CitizenStayRow]:
+    """The viewer's stays of the citizen with this CPR number, newest first. Another's citizen
+    is not found, exactly as an unknown one; the audit row names the stays found, never the
+    number searched for."""
+    return _audited_list(
+        sessions=sessions,
+        viewer=viewer,
+        audit=audit,
+        action="board.search",
+        read=lambda session, scope: board_store.stays_of_citizen(
+            session=session, scope=scope, cpr=cpr
+        ),
+        episodes_of=lambda shown: (stay.episode_id for stay in shown),
     )
 
 

@@ -246,3 +246,51 @@ def readiness_answer_times(*, session: Session, episode_id: uuid.UUID) -> list[d
             .order_by(ChecklistEvaluation.evaluated_at)
         )
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class CitizenStayRow:
+    episode_id: uuid.UUID
+    cpr: str
+    state: str
+    ward_name: str
+    municipality_name: str
+    admitted_at: datetime | None
+    discharged_at: datetime | None
+
+
+def stays_of_citizen(*, session: Session, scope: Scope, cpr: str) -> list[CitizenStayRow]:
+    """The scope's episodes of the citizen with this CPR number (10 digits), newest first.
+    Episodes whose CPR number retention has removed are not among them."""
+    ward = aliased(Organisation)
+    municipality = aliased(Organisation)
+    rows = session.execute(
+        in_scope(
+            select(
+                Episode.id,
+                Episode.cpr,
+                Episode.state,
+                ward.name,
+                municipality.name,
+                Episode.admitted_at,
+                Episode.discharged_at,
+            )
+            .join(ward, ward.id == Episode.hospital_organisation_id)
+            .join(municipality, municipality.id == Episode.municipality_organisation_id)
+            .where(Episode.cpr == cpr)
+            .order_by(func.coalesce(Episode.admitted_at, Episode.created_at).desc(), Episode.id),
+            scope,
+        )
+    ).all()
+    return [
+        CitizenStayRow(
+            episode_id=row[0],
+            cpr=row[1] or cpr,
+            state=row[2],
+            ward_name=row[3],
+            municipality_name=row[4],
+            admitted_at=row[5],
+            discharged_at=row[6],
+        )
+        for row in rows
+    ]
