@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,11 +44,14 @@ def snapshot_of(
     judged: JudgedTime,
     events: Sequence[EpisodeEvent] | None = None,
     municipality_sor: str | None = None,
+    content: DischargeContent | None = None,
 ) -> EpisodeSnapshot:
     """The episode's whole state, as the checklist rules see it.
 
     `events` is the whole timeline when the caller already holds it (in any order, rows not yet
     flushed included), and `municipality_sor` its municipality's SOR; otherwise they are read.
+    `content` is the episode's content when the caller has it as read from the message (the
+    stored form round-trips exactly), so it is not read back from the column.
     """
     if events is None:
         events = episode_store.episode_events(session=session, episode_id=episode.id)
@@ -66,12 +70,14 @@ def snapshot_of(
         discharge_at=discharge_at(episode, judged),
         admission_notified=any(e.code in ADMISSION_CODES for e in events),
         first_plan_sent_at=min(plan_times, default=None),
-        content=DischargeContent.from_json(episode.content)
-        if episode.content
-        else DischargeContent(),
+        content=content if content is not None else _stored_content(episode),
         readiness=readiness,
         municipality_sors=frozenset({municipality_sor}),
     )
+
+
+def _stored_content(episode: Episode) -> DischargeContent:
+    return DischargeContent.from_json(episode.content) if episode.content else DischargeContent()
 
 
 def judge(
@@ -82,6 +88,7 @@ def judge(
     judged: JudgedTime,
     events: Sequence[EpisodeEvent] | None = None,
     municipality_sor: str | None = None,
+    content: DischargeContent | None = None,
 ) -> ChecklistResult:
     """Evaluate without storing: the pre-flight a ward asks for."""
     snapshot = snapshot_of(
@@ -90,6 +97,7 @@ def judge(
         judged=judged,
         events=events,
         municipality_sor=municipality_sor,
+        content=content,
     )
     return evaluate_checklist(catalog.for_pathway(snapshot.content.pathway), snapshot)
 
@@ -114,8 +122,10 @@ def keep_evaluation(
     trigger: str,
     judged: JudgedTime,
     now: datetime,
+    result_json: dict[str, Any] | None = None,
 ) -> None:
-    """Keep a judgement of the episode as its current one."""
+    """Keep a judgement of the episode as its current one (`result_json`: its stored form,
+    when the caller has made it already)."""
     insert_new(
         session,
         ChecklistEvaluation(
@@ -127,7 +137,7 @@ def keep_evaluation(
             checklist_id=result.id,
             checklist_version=result.version,
             complete=result.complete,
-            result=result.to_json(),
+            result=result_json or result.to_json(),
         ),
     )
 

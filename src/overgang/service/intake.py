@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -173,6 +173,7 @@ def _receive(
             judged=change.judged,
             events=[*rows, event_row],
             municipality_sor=municipality.sor,
+            content=change.content,
         )
         # The ward's answer carries the gaps; a resend gets the same answer again.
         issues += checklist_issues(checklist)
@@ -191,13 +192,15 @@ def _receive(
         message_timestamp=message.timestamp,
         received_at=now,
         response_code="ok",
-        response_issues=[asdict(issue) for issue in issues],
+        response_issues=[_issue_json(issue) for issue in issues],
     )
     # Written once, never changed in this transaction: Core INSERTs, in foreign-key order (the
     # episode, its identifiers, the received message, its timeline row). A known episode's
     # changes are flushed by the unit of work.
     insert_new(session, *new_rows, received, event_row)
+    checklist_json = None
     if checklist is not None and change.judged is not None:
+        checklist_json = checklist.to_json()
         keep_evaluation(
             session=session,
             episode=episode,
@@ -205,9 +208,10 @@ def _receive(
             trigger=code,
             judged=change.judged,
             now=now,
+            result_json=checklist_json,
         )
     # Only plans and handovers carry a checklist to the municipality; a re-judged notice does not.
-    outbound_checklist = checklist.to_json() if checklist and message.content is not None else None
+    outbound_checklist = checklist_json if message.content is not None else None
     deliveries_queued = route_to_municipality(
         session=session,
         municipality=municipality,
@@ -416,6 +420,14 @@ def _event_row(
             "activity": message.provenance.activity,
         },
     )
+
+
+_ISSUE_FIELDS = tuple(field.name for field in fields(Issue))
+
+
+def _issue_json(issue: Issue) -> dict[str, Any]:
+    # What dataclasses.asdict gives for these plain values, without its deep copy.
+    return {name: getattr(issue, name) for name in _ISSUE_FIELDS}
 
 
 def _iso(value: datetime | None) -> str | None:
