@@ -6,9 +6,10 @@ it, what triggered it, and whether it judged the planned or the actual discharge
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,18 +21,50 @@ from overgang.domain.judging import JudgedTime, judged_discharge_at
 from overgang.domain.judging import judged_time_for as judged_time_for_trigger
 from overgang.domain.snapshot import EpisodeSnapshot, Readiness
 from overgang.storage import episodes as episode_store
-from overgang.storage.models import ChecklistEvaluation, Episode, EpisodeEvent, Organisation
+from overgang.storage.models import ChecklistEvaluation, Episode, Organisation
 from overgang.storage.rows import insert_new
 
 ADMISSION_CODES = frozenset({"STIN", "STAA", "RE_STIN", "RE_STAA"})
 
 
-def judged_time_for(trigger: str, episode: Episode) -> JudgedTime:
+class JudgedEpisode(Protocol):
+    """What judging reads of an episode: a loaded `Episode`, or intake's `HeldEpisode`."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def municipality_organisation_id(self) -> uuid.UUID: ...
+    @property
+    def planned_discharge_at(self) -> datetime | None: ...
+    @property
+    def discharged_at(self) -> datetime | None: ...
+    @property
+    def content(self) -> dict[str, Any] | None: ...
+    @property
+    def readiness_ready(self) -> bool | None: ...
+    @property
+    def readiness_from(self) -> date | None: ...
+    @property
+    def readiness_reason(self) -> str | None: ...
+    @property
+    def readiness_answered_at(self) -> datetime | None: ...
+
+
+class TimelineEntry(Protocol):
+    """What judging reads of a timeline event: a stored row or a `TimelineEvent`."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def message_timestamp(self) -> datetime: ...
+
+
+def judged_time_for(trigger: str, episode: JudgedEpisode) -> JudgedTime:
     """Which of the episode's discharge times a judgement triggered so measures against."""
     return judged_time_for_trigger(trigger, discharged=episode.discharged_at is not None)
 
 
-def discharge_at(episode: Episode, judged: JudgedTime) -> datetime | None:
+def discharge_at(episode: JudgedEpisode, judged: JudgedTime) -> datetime | None:
     return judged_discharge_at(
         judged, planned_at=episode.planned_discharge_at, discharged_at=episode.discharged_at
     )
@@ -40,9 +73,9 @@ def discharge_at(episode: Episode, judged: JudgedTime) -> datetime | None:
 def snapshot_of(
     *,
     session: Session,
-    episode: Episode,
+    episode: JudgedEpisode,
     judged: JudgedTime,
-    events: Sequence[EpisodeEvent] | None = None,
+    events: Sequence[TimelineEntry] | None = None,
     municipality_sor: str | None = None,
     content: DischargeContent | None = None,
 ) -> EpisodeSnapshot:
@@ -76,17 +109,17 @@ def snapshot_of(
     )
 
 
-def _stored_content(episode: Episode) -> DischargeContent:
+def _stored_content(episode: JudgedEpisode) -> DischargeContent:
     return DischargeContent.from_json(episode.content) if episode.content else DischargeContent()
 
 
 def judge(
     *,
     session: Session,
-    episode: Episode,
+    episode: JudgedEpisode,
     catalog: ChecklistCatalog,
     judged: JudgedTime,
-    events: Sequence[EpisodeEvent] | None = None,
+    events: Sequence[TimelineEntry] | None = None,
     municipality_sor: str | None = None,
     content: DischargeContent | None = None,
 ) -> ChecklistResult:
@@ -117,7 +150,7 @@ def evaluate_episode(
 def keep_evaluation(
     *,
     session: Session,
-    episode: Episode,
+    episode: JudgedEpisode,
     result: ChecklistResult,
     trigger: str,
     judged: JudgedTime,
