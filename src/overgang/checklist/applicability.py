@@ -1,14 +1,14 @@
 """When an item applies: the condition kinds a checklist file can name in `applies_when`.
 
-An item applies when any of its conditions holds. Each condition is a pure function of the
-snapshot and its own parameters, like the rules.
+An item applies when any of its conditions holds (`evaluate.py` asks them). Each condition is a
+pure function of the snapshot and its own parameters, like the rules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from overgang.checklist.definition import ChecklistItem, Condition, Parameters
+from overgang.checklist.definition import Parameters
 from overgang.domain.snapshot import EpisodeSnapshot
 
 Check = Callable[[EpisodeSnapshot, Parameters], bool]
@@ -51,11 +51,3 @@ CONDITIONS: dict[str, Check] = {
     "plan-exists": plan_exists,
     "dual-diagnosis": dual_diagnosis,
 }
-
-
-def applies(item: ChecklistItem, snapshot: EpisodeSnapshot) -> bool:
-    return any(_holds(condition, snapshot) for condition in item.applies_when)
-
-
-def _holds(condition: Condition, snapshot: EpisodeSnapshot) -> bool:
-    return CONDITIONS[condition.kind](snapshot, condition.parameters)

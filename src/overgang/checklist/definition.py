@@ -23,6 +23,7 @@ class Parameters(Mapping[str, Any]):
 
     def __init__(self, values: Mapping[str, Any] | None = None) -> None:
         self._values = dict(values or {})
+        self._sets: dict[str, frozenset[str]] = {}  # texts() read once: the rules ask per message
 
     def __getitem__(self, key: str) -> Any:
         return self._values[key]
@@ -54,10 +55,13 @@ class Parameters(Mapping[str, Any]):
 
     def texts(self, key: str) -> frozenset[str]:
         """A list of codes; an absent key is the empty set."""
-        value = self._values.get(key, ())
-        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise TypeError(f"parameter {key} must be a list of strings")
-        return frozenset(value)
+        found = self._sets.get(key)
+        if found is None:
+            value = self._values.get(key, ())
+            if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+                raise TypeError(f"parameter {key} must be a list of strings")
+            found = self._sets[key] = frozenset(value)
+        return found
 
     def to_json(self) -> dict[str, Any]:
         return dict(self._values)

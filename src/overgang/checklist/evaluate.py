@@ -6,9 +6,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from overgang.checklist.applicability import applies
-from overgang.checklist.definition import SEVERITIES, ChecklistDefinition, ChecklistItem, Severity
-from overgang.checklist.rules import RULES
+from overgang.checklist.applicability import CONDITIONS, Check
+from overgang.checklist.calendar import WorkCalendar
+from overgang.checklist.definition import (
+    SEVERITIES,
+    ChecklistDefinition,
+    ChecklistItem,
+    Parameters,
+    Severity,
+)
+from overgang.checklist.rules import RULES, Rule
 from overgang.domain.snapshot import EpisodeSnapshot
 
 Status = Literal["met", "missing", "not-applicable"]
@@ -78,23 +85,65 @@ def evaluate_checklist(
     definition: ChecklistDefinition, snapshot: EpisodeSnapshot
 ) -> ChecklistResult:
     """Judge the episode's state against every item of one checklist version."""
-    items = tuple(_evaluate_item(item, definition, snapshot) for item in definition.items)
+    calendar = definition.calendar
+    items = tuple(_evaluate_item(compiled, snapshot, calendar) for compiled in _table(definition))
     complete = not any(i.status == "missing" and i.severity == "required" for i in items)
     return ChecklistResult(
         id=definition.id, version=definition.version, complete=complete, items=items
     )
 
 
+@dataclass(frozen=True)
+class _CompiledItem:
+    """An item with its functions looked up and its fixed results made, once per version."""
+
+    item: ChecklistItem
+    conditions: tuple[tuple[Check, Parameters], ...]
+    rule: Rule
+    not_applicable: ItemResult
+    met: ItemResult
+
+
+# Keyed by id(): a definition's own hash walks every item's parameters. The value holds the
+# definition, so the id cannot be reused while its entry is here.
+_TABLES: dict[int, tuple[ChecklistDefinition, tuple[_CompiledItem, ...]]] = {}
+_MOST_TABLES = 64
+
+
+def _table(definition: ChecklistDefinition) -> tuple[_CompiledItem, ...]:
+    entry = _TABLES.get(id(definition))
+    if entry is not None and entry[0] is definition:
+        return entry[1]
+    table = tuple(_compile(item) for item in definition.items)
+    if len(_TABLES) >= _MOST_TABLES:
+        _TABLES.clear()  # only tests load this many catalogues
+    _TABLES[id(definition)] = (definition, table)
+    return table
+
+
+def _compile(item: ChecklistItem) -> _CompiledItem:
+    def result(status: Status) -> ItemResult:
+        return ItemResult(id=item.id, severity=item.severity, status=status, title_da=item.title_da)
+
+    return _CompiledItem(
+        item=item,
+        conditions=tuple((CONDITIONS[c.kind], c.parameters) for c in item.applies_when),
+        rule=RULES[item.rule],
+        not_applicable=result("not-applicable"),
+        met=result("met"),
+    )
+
+
 def _evaluate_item(
-    item: ChecklistItem, definition: ChecklistDefinition, snapshot: EpisodeSnapshot
+    compiled: _CompiledItem, snapshot: EpisodeSnapshot, calendar: WorkCalendar
 ) -> ItemResult:
-    if not applies(item, snapshot):
-        return ItemResult(
-            id=item.id, severity=item.severity, status="not-applicable", title_da=item.title_da
-        )
-    verdict = RULES[item.rule](snapshot, item.parameters, definition.calendar)
+    # An item applies when any of its conditions holds.
+    if not any(check(snapshot, params) for check, params in compiled.conditions):
+        return compiled.not_applicable
+    item = compiled.item
+    verdict = compiled.rule(snapshot, item.parameters, calendar)
     if verdict.met:
-        return ItemResult(id=item.id, severity=item.severity, status="met", title_da=item.title_da)
+        return compiled.met
     # What was found first, then what would satisfy the item.
     explanation = f"{verdict.reason} {item.explanation}" if verdict.reason else item.explanation
     return ItemResult(

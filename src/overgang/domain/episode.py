@@ -131,8 +131,12 @@ def add_event(timeline: Sequence[TimelineEvent], new: TimelineEvent) -> list[Tim
                 break
         if target in by_header and target not in seen and target not in replaced_by:
             replaced_by[target] = follower.header_id
+    # Most events keep their mark; only a changed one is copied.
     return [
-        replace(event, replaced_by_header_id=replaced_by.get(event.header_id)) for event in events
+        event
+        if event.replaced_by_header_id == (mark := replaced_by.get(event.header_id))
+        else replace(event, replaced_by_header_id=mark)
+        for event in events
     ]
 
 

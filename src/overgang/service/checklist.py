@@ -6,8 +6,10 @@ it, what triggered it, and whether it judged the planned or the actual discharge
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,18 +21,50 @@ from overgang.domain.judging import JudgedTime, judged_discharge_at
 from overgang.domain.judging import judged_time_for as judged_time_for_trigger
 from overgang.domain.snapshot import EpisodeSnapshot, Readiness
 from overgang.storage import episodes as episode_store
-from overgang.storage.models import ChecklistEvaluation, Episode, EpisodeEvent, Organisation
+from overgang.storage.models import ChecklistEvaluation, Episode, Organisation
 from overgang.storage.rows import insert_new
 
 ADMISSION_CODES = frozenset({"STIN", "STAA", "RE_STIN", "RE_STAA"})
 
 
-def judged_time_for(trigger: str, episode: Episode) -> JudgedTime:
+class JudgedEpisode(Protocol):
+    """What judging reads of an episode: a loaded `Episode`, or intake's `HeldEpisode`."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def municipality_organisation_id(self) -> uuid.UUID: ...
+    @property
+    def planned_discharge_at(self) -> datetime | None: ...
+    @property
+    def discharged_at(self) -> datetime | None: ...
+    @property
+    def content(self) -> dict[str, Any] | None: ...
+    @property
+    def readiness_ready(self) -> bool | None: ...
+    @property
+    def readiness_from(self) -> date | None: ...
+    @property
+    def readiness_reason(self) -> str | None: ...
+    @property
+    def readiness_answered_at(self) -> datetime | None: ...
+
+
+class TimelineEntry(Protocol):
+    """What judging reads of a timeline event: a stored row or a `TimelineEvent`."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def message_timestamp(self) -> datetime: ...
+
+
+def judged_time_for(trigger: str, episode: JudgedEpisode) -> JudgedTime:
     """Which of the episode's discharge times a judgement triggered so measures against."""
     return judged_time_for_trigger(trigger, discharged=episode.discharged_at is not None)
 
 
-def discharge_at(episode: Episode, judged: JudgedTime) -> datetime | None:
+def discharge_at(episode: JudgedEpisode, judged: JudgedTime) -> datetime | None:
     return judged_discharge_at(
         judged, planned_at=episode.planned_discharge_at, discharged_at=episode.discharged_at
     )
@@ -39,15 +73,18 @@ def discharge_at(episode: Episode, judged: JudgedTime) -> datetime | None:
 def snapshot_of(
     *,
     session: Session,
-    episode: Episode,
+    episode: JudgedEpisode,
     judged: JudgedTime,
-    events: Sequence[EpisodeEvent] | None = None,
+    events: Sequence[TimelineEntry] | None = None,
     municipality_sor: str | None = None,
+    content: DischargeContent | None = None,
 ) -> EpisodeSnapshot:
     """The episode's whole state, as the checklist rules see it.
 
     `events` is the whole timeline when the caller already holds it (in any order, rows not yet
     flushed included), and `municipality_sor` its municipality's SOR; otherwise they are read.
+    `content` is the episode's content when the caller has it as read from the message (the
+    stored form round-trips exactly), so it is not read back from the column.
     """
     if events is None:
         events = episode_store.episode_events(session=session, episode_id=episode.id)
@@ -66,22 +103,25 @@ def snapshot_of(
         discharge_at=discharge_at(episode, judged),
         admission_notified=any(e.code in ADMISSION_CODES for e in events),
         first_plan_sent_at=min(plan_times, default=None),
-        content=DischargeContent.from_json(episode.content)
-        if episode.content
-        else DischargeContent(),
+        content=content if content is not None else _stored_content(episode),
         readiness=readiness,
         municipality_sors=frozenset({municipality_sor}),
     )
 
 
+def _stored_content(episode: JudgedEpisode) -> DischargeContent:
+    return DischargeContent.from_json(episode.content) if episode.content else DischargeContent()
+
+
 def judge(
     *,
     session: Session,
-    episode: Episode,
+    episode: JudgedEpisode,
     catalog: ChecklistCatalog,
     judged: JudgedTime,
-    events: Sequence[EpisodeEvent] | None = None,
+    events: Sequence[TimelineEntry] | None = None,
     municipality_sor: str | None = None,
+    content: DischargeContent | None = None,
 ) -> ChecklistResult:
     """Evaluate without storing: the pre-flight a ward asks for."""
     snapshot = snapshot_of(
@@ -90,6 +130,7 @@ def judge(
         judged=judged,
         events=events,
         municipality_sor=municipality_sor,
+        content=content,
     )
     return evaluate_checklist(catalog.for_pathway(snapshot.content.pathway), snapshot)
 
@@ -109,13 +150,15 @@ def evaluate_episode(
 def keep_evaluation(
     *,
     session: Session,
-    episode: Episode,
+    episode: JudgedEpisode,
     result: ChecklistResult,
     trigger: str,
     judged: JudgedTime,
     now: datetime,
+    result_json: dict[str, Any] | None = None,
 ) -> None:
-    """Keep a judgement of the episode as its current one."""
+    """Keep a judgement of the episode as its current one (`result_json`: its stored form,
+    when the caller has made it already)."""
     insert_new(
         session,
         ChecklistEvaluation(
@@ -127,7 +170,7 @@ def keep_evaluation(
             checklist_id=result.id,
             checklist_version=result.version,
             complete=result.complete,
-            result=result.to_json(),
+            result=result_json or result.to_json(),
         ),
     )
 

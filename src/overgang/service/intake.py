@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,7 @@ from overgang.service.caller import Caller
 from overgang.service.checklist import checklist_issues, judge, keep_evaluation
 from overgang.storage import episodes as episode_store
 from overgang.storage import partners
+from overgang.storage.episodes import HeldEpisode
 from overgang.storage.models import (
     Episode,
     EpisodeEvent,
@@ -43,7 +44,7 @@ from overgang.storage.models import (
     ReceivedMessage,
 )
 from overgang.storage.partners import Receiver
-from overgang.storage.rows import insert_new
+from overgang.storage.rows import insert_new, insert_values
 
 INBOX_KIND = {
     MessageKind.HOSPITAL_NOTIFICATION: "hospital-notification",
@@ -135,34 +136,50 @@ def _receive(
     if resent is not None:
         return resent
     municipality = _receiving_municipality(session=session, message=message)
-    episode, rows, new_rows = _match_episode(
-        session=session, message=message, owner=owner, caller=caller, now=now
+    match = _match_episode(
+        session=session,
+        message=message,
+        owner=owner,
+        caller=caller,
+        municipality_id=municipality.id,
+        now=now,
     )
+    episode, timeline = match.episode, [event for _, event in match.timeline]
     try:
         change = apply_message(
             message,
             EpisodeBefore(
-                timeline=[_as_event(row) for row in rows],
+                timeline=timeline,
                 encounter_class=episode.encounter_class,
                 planned_discharge_at=episode.planned_discharge_at,
-                judged_before=bool(rows) and _was_judged(session, episode, message),
+                judged_before=bool(timeline) and _was_judged(session, episode.id, message),
             ),
         )
     except UnknownActivity as error:
         raise Unprocessable(str(error)) from None
-    changes = _episode_changes(episode, change=change, municipality=municipality, now=now)
-    if new_rows and new_rows[0] is episode:
-        for name, value in changes.items():
-            setattr(episode, name, value)  # inserted below, with the rest
+    changes = _episode_changes(change=change, municipality=municipality, now=now)
+    if match.is_new:
+        insert_values(session, Episode, {**match.new_columns, **changes})
     else:
-        episode_store.update_episode(session=session, episode=episode, values=changes)
-    for row, updated in zip(rows, change.timeline[:-1], strict=True):
-        # Only a real change: an unchanged row set anyway would still be looked at by the flush.
-        if row.replaced_by_header_id != updated.replaced_by_header_id:
-            row.replaced_by_header_id = updated.replaced_by_header_id
+        episode_store.update_episode(session=session, episode_id=episode.id, values=changes)
+    for (event_id, before), after in zip(match.timeline, change.timeline[:-1], strict=True):
+        if before.replaced_by_header_id != after.replaced_by_header_id:
+            episode_store.mark_replaced(
+                session=session,
+                event_id=event_id,
+                replaced_by_header_id=after.replaced_by_header_id,
+            )
+    # The episode as the message leaves it, for the checklist.
+    episode = replace(
+        episode,
+        municipality_organisation_id=municipality.id,
+        planned_discharge_at=change.planned_discharge_at,
+        discharged_at=change.discharged_at,
+        content=changes.get("content", episode.content),
+    )
 
     received_id = uuid.uuid4()
-    event_row = _event_row(episode, change.event, message, received_id=received_id)
+    event_row = _event_row(episode.id, change.event, message, received_id=received_id)
     checklist = None
     issues = list(change.warnings)
     if change.judged is not None:
@@ -171,8 +188,9 @@ def _receive(
             episode=episode,
             catalog=checklists,
             judged=change.judged,
-            events=[*rows, event_row],
+            events=change.timeline,
             municipality_sor=municipality.sor,
+            content=change.content,
         )
         # The ward's answer carries the gaps; a resend gets the same answer again.
         issues += checklist_issues(checklist)
@@ -191,13 +209,14 @@ def _receive(
         message_timestamp=message.timestamp,
         received_at=now,
         response_code="ok",
-        response_issues=[asdict(issue) for issue in issues],
+        response_issues=[_issue_json(issue) for issue in issues],
     )
     # Written once, never changed in this transaction: Core INSERTs, in foreign-key order (the
-    # episode, its identifiers, the received message, its timeline row). A known episode's
-    # changes are flushed by the unit of work.
-    insert_new(session, *new_rows, received, event_row)
+    # episode above, its identifiers, the received message, its timeline row).
+    insert_new(session, *match.new_identifiers, received, event_row)
+    checklist_json = None
     if checklist is not None and change.judged is not None:
+        checklist_json = checklist.to_json()
         keep_evaluation(
             session=session,
             episode=episode,
@@ -205,13 +224,14 @@ def _receive(
             trigger=code,
             judged=change.judged,
             now=now,
+            result_json=checklist_json,
         )
     # Only plans and handovers carry a checklist to the municipality; a re-judged notice does not.
-    outbound_checklist = checklist.to_json() if checklist and message.content is not None else None
+    outbound_checklist = checklist_json if message.content is not None else None
     deliveries_queued = route_to_municipality(
         session=session,
         municipality=municipality,
-        episode=episode,
+        episode_id=episode.id,
         received=received,
         kind=INBOX_KIND[message.kind],
         notification=received.notification_code,
@@ -257,21 +277,21 @@ def _answer_to_resend(
     return None
 
 
-def _was_judged(session: Session, episode: Episode, message: InboundMessage) -> bool:
+def _was_judged(session: Session, episode_id: uuid.UUID, message: InboundMessage) -> bool:
     """Whether the checklist judged the episode before; asked only of messages that follow
     another (a correction or cancellation re-judges a judged episode)."""
     if message.provenance.follows_header_id is None:
         return False
     # No evaluation is pending yet, so the query needs nothing flushed.
     with session.no_autoflush:
-        return episode_store.has_evaluation(session=session, episode_id=episode.id)
+        return episode_store.has_evaluation(session=session, episode_id=episode_id)
 
 
 def route_to_municipality(
     *,
     session: Session,
     municipality: Receiver,
-    episode: Episode,
+    episode_id: uuid.UUID,
     received: ReceivedMessage,
     kind: str,
     notification: str | None,
@@ -283,11 +303,11 @@ def route_to_municipality(
     webhook deliveries of it are queued."""
     # Every other read and write first: the sequence's row lock is held from its UPDATE to
     # commit, and intake for the municipality waits on it meanwhile.
-    session.flush()  # a known episode's changes, and the checklist evaluation
+    session.flush()  # anything a caller added through the session
     inbox_message = InboxMessage(
         id=uuid.uuid4(),
         municipality_organisation_id=municipality.id,
-        episode_id=episode.id,
+        episode_id=episode_id,
         received_message_id=received.id,
         kind=kind,
         notification_code=notification,
@@ -316,11 +336,32 @@ def _receiving_municipality(*, session: Session, message: InboundMessage) -> Rec
     return receiver
 
 
+@dataclass(frozen=True)
+class _Match:
+    """The episode a message is about, its timeline (each event with its row's id), and for a
+    new episode the columns it is created with; identifiers it did not hold yet."""
+
+    episode: HeldEpisode
+    timeline: list[tuple[uuid.UUID, TimelineEvent]]
+    new_columns: dict[str, Any]
+    new_identifiers: list[EpisodeIdentifier]
+
+    @property
+    def is_new(self) -> bool:
+        return bool(self.new_columns)
+
+
 def _match_episode(
-    *, session: Session, message: InboundMessage, owner: str, caller: Caller, now: datetime
-) -> tuple[Episode, list[EpisodeEvent], list[Episode | EpisodeIdentifier]]:
-    """The owner's episode that holds one of the message's identifiers, else a new one; its
-    timeline; and the rows to insert (a new episode, identifiers it did not hold yet).
+    *,
+    session: Session,
+    message: InboundMessage,
+    owner: str,
+    caller: Caller,
+    municipality_id: uuid.UUID,
+    now: datetime,
+) -> _Match:
+    """The owner's episode that holds one of the message's identifiers (locked until commit),
+    else a new one.
 
     Identifiers are scoped to the owner, so another owner's episode is never matched, changed
     or hinted at: its identifier names a new episode of this owner instead.
@@ -334,37 +375,35 @@ def _match_episode(
             "the episode identifier belongs to an episode of another citizen",
             subject="episode-identifier",
         )
-    new_rows: list[Episode | EpisodeIdentifier] = []
+    new_columns: dict[str, Any] = {}
     if held:
         episode = held[0][1]  # keys are ordered local first, so the local match wins
-        rows = episode_store.episode_events(session=session, episode_id=episode.id)
+        timeline = episode_store.timeline_of(session=session, episode_id=episode.id)
     else:
-        episode = Episode(
-            id=uuid.uuid4(),
-            owner=owner,
-            hospital_organisation_id=caller.organisation_id,
-            municipality_organisation_id=caller.organisation_id,  # set by _update_episode
-            cpr=message.cpr,
-            state="admitted",
-            created_at=now,
-            updated_at=now,
+        # Created with the message's changes, by _receive.
+        episode = HeldEpisode(
+            id=uuid.uuid4(), cpr=message.cpr, municipality_organisation_id=municipality_id
         )
-        new_rows.append(episode)  # inserted once _update_episode has set it
-        rows = []
+        new_columns = {
+            "id": episode.id,
+            "owner": owner,
+            "hospital_organisation_id": caller.organisation_id,
+            "cpr": message.cpr,
+            "created_at": now,
+        }
+        timeline = []
     # A key held by another episode of the citizen stays there: identifiers are unique.
     held_keys = {key for key, _ in held}
-    for key in keys:
-        if key not in held_keys:
-            new_rows.append(
-                EpisodeIdentifier(
-                    episode_id=episode.id, owner=owner, system=key.system, value=key.value
-                )
-            )
-    return episode, rows, new_rows
+    new_identifiers = [
+        EpisodeIdentifier(episode_id=episode.id, owner=owner, system=key.system, value=key.value)
+        for key in keys
+        if key not in held_keys
+    ]
+    return _Match(episode, timeline, new_columns, new_identifiers)
 
 
 def _episode_changes(
-    episode: Episode, *, change: EpisodeChange, municipality: Receiver, now: datetime
+    *, change: EpisodeChange, municipality: Receiver, now: datetime
 ) -> dict[str, Any]:
     """The episode's columns as the message leaves them."""
     values: dict[str, Any] = {
@@ -381,24 +420,13 @@ def _episode_changes(
     return values
 
 
-def _as_event(row: EpisodeEvent) -> TimelineEvent:
-    return TimelineEvent(
-        code=row.code,
-        header_id=row.header_id,
-        occurred_at=row.occurred_at,
-        message_timestamp=row.message_timestamp,
-        target_header_id=row.target_header_id,
-        replaced_by_header_id=row.replaced_by_header_id,
-    )
-
-
 def _event_row(
-    episode: Episode, event: TimelineEvent, message: InboundMessage, *, received_id: uuid.UUID
+    episode_id: uuid.UUID, event: TimelineEvent, message: InboundMessage, *, received_id: uuid.UUID
 ) -> EpisodeEvent:
     """The timeline row: times and status, never clinical content."""
     encounter = message.encounter
     return EpisodeEvent(
-        episode_id=episode.id,
+        episode_id=episode_id,
         received_message_id=received_id,
         code=event.code,
         header_id=event.header_id,
@@ -416,6 +444,14 @@ def _event_row(
             "activity": message.provenance.activity,
         },
     )
+
+
+_ISSUE_FIELDS = tuple(field.name for field in fields(Issue))
+
+
+def _issue_json(issue: Issue) -> dict[str, Any]:
+    # What dataclasses.asdict gives for these plain values, without its deep copy.
+    return {name: getattr(issue, name) for name in _ISSUE_FIELDS}
 
 
 def _iso(value: datetime | None) -> str | None:

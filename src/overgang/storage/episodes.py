@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, or_, select, tuple_, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
+from overgang.domain.episode import TimelineEvent
 from overgang.domain.messages import EpisodeKey, local_first, local_system
 from overgang.storage.models import (
     ChecklistEvaluation,
@@ -21,25 +22,62 @@ from overgang.storage.models import (
     ReceivedMessage,
 )
 
+_EPISODES = cast(Table, Episode.__table__)
+_IDENTIFIERS = cast(Table, EpisodeIdentifier.__table__)
+_EVENTS = cast(Table, EpisodeEvent.__table__)
+_RECEIVED = cast(Table, ReceivedMessage.__table__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HeldEpisode:
+    """An episode's columns that intake reads and judges, as plain values (no ORM object)."""
+
+    id: uuid.UUID
+    cpr: str | None
+    municipality_organisation_id: uuid.UUID
+    encounter_class: str | None = None
+    planned_discharge_at: datetime | None = None
+    discharged_at: datetime | None = None
+    content: dict[str, Any] | None = None
+    readiness_ready: bool | None = None
+    readiness_from: date | None = None
+    readiness_reason: str | None = None
+    readiness_answered_at: datetime | None = None
+
+
+_HELD_COLUMNS = tuple(field.name for field in fields(HeldEpisode))
 # Run on every message, so built once (building costs more than running from the compiled cache).
+# Core rows on the connection: the ORM's identity map and instance state cost more than the read.
+_EPISODES_BY_KEYS = (
+    select(_IDENTIFIERS.c.system, _IDENTIFIERS.c.value, *(_EPISODES.c[c] for c in _HELD_COLUMNS))
+    .join_from(_IDENTIFIERS, _EPISODES, _EPISODES.c.id == _IDENTIFIERS.c.episode_id)
+    .where(
+        _IDENTIFIERS.c.owner == bindparam("owner"),
+        tuple_(_IDENTIFIERS.c.system, _IDENTIFIERS.c.value).in_(bindparam("keys", expanding=True)),
+    )
+    # Messages about one episode take turns: each reads the timeline the other committed.
+    # PostgreSQL: FOR NO KEY UPDATE OF episodes (inserts naming the episode are not blocked).
+    .with_for_update(of=_EPISODES, key_share=True)
+)
+# The columns in TimelineEvent's order, then the row's id.
+_TIMELINE_OF_EPISODE = (
+    select(
+        _EVENTS.c.code,
+        _EVENTS.c.header_id,
+        _EVENTS.c.occurred_at,
+        _EVENTS.c.message_timestamp,
+        _EVENTS.c.target_header_id,
+        _EVENTS.c.replaced_by_header_id,
+        _EVENTS.c.id,
+    )
+    .where(_EVENTS.c.episode_id == bindparam("episode_id"))
+    .order_by(_EVENTS.c.occurred_at, _EVENTS.c.message_timestamp)
+)
 _EVENTS_OF_EPISODE = (
     select(EpisodeEvent)
     .where(EpisodeEvent.episode_id == bindparam("episode_id"))
     .order_by(EpisodeEvent.occurred_at, EpisodeEvent.message_timestamp)
 )
-_EPISODES_BY_KEYS = (
-    select(EpisodeIdentifier.system, EpisodeIdentifier.value, Episode)
-    .join(Episode, Episode.id == EpisodeIdentifier.episode_id)
-    .where(
-        EpisodeIdentifier.owner == bindparam("owner"),
-        tuple_(EpisodeIdentifier.system, EpisodeIdentifier.value).in_(
-            bindparam("keys", expanding=True)
-        ),
-    )
-    # Messages about one episode take turns: each reads the timeline the other committed.
-    .with_for_update(of=Episode, key_share=True)
-)
-_RECEIVED = cast(Table, ReceivedMessage.__table__)
 # Message identity is per sender: another sender's ids are never looked at. Core, on the
 # connection: a resend's answer is only read.
 _RECEIVED_BY_HEADER_OR_BUNDLE = select(
@@ -72,18 +110,24 @@ class SeenMessage:
 
 def find_episodes_by_keys(
     *, session: Session, owner: str, keys: Sequence[EpisodeKey]
-) -> list[tuple[EpisodeKey, Episode]]:
-    """The owner's keys already held by an episode, each with that episode, in the order of `keys`.
+) -> list[tuple[EpisodeKey, HeldEpisode]]:
+    """The owner's keys already held by an episode, each with that episode, in the order of `keys`;
+    each episode is locked until commit.
 
     Identifiers are scoped to their owner: another owner's episode is never found here.
     """
     if not keys:
         return []
-    rows = session.execute(
+    rows = session.connection().execute(
         _EPISODES_BY_KEYS,
         {"owner": owner, "keys": [(key.system, key.value) for key in keys]},
-    ).all()
-    by_key = {EpisodeKey(system=system, value=value): episode for system, value, episode in rows}
+    )
+    by_key = {
+        EpisodeKey(system=row[0], value=row[1]): HeldEpisode(
+            **dict(zip(_HELD_COLUMNS, row[2:], strict=True))
+        )
+        for row in rows
+    }
     return [(key, by_key[key]) for key in keys if key in by_key]
 
 
@@ -131,22 +175,41 @@ def episode_identifiers(*, session: Session, episode_id: uuid.UUID) -> list[Epis
     )
 
 
-def update_episode(*, session: Session, episode: Episode, values: dict[str, Any]) -> None:
-    """Change a loaded episode with one UPDATE, now. The object shows the new values without
-    being marked changed, so the unit of work does not look at it again."""
-    for name, value in values.items():
-        set_committed_value(episode, name, value)
-    session.connection().execute(_UPDATE_EPISODE, {"episode_id": episode.id, **values})
+def update_episode(*, session: Session, episode_id: uuid.UUID, values: dict[str, Any]) -> None:
+    """Change an episode's columns with one UPDATE, now."""
+    session.connection().execute(_UPDATE_EPISODE, {"episode_id": episode_id, **values})
 
 
 # The SET clause is made of the columns each execution names.
-_UPDATE_EPISODE = update(cast(Table, Episode.__table__)).where(
-    Episode.__table__.c.id == bindparam("episode_id")
-)
+_UPDATE_EPISODE = update(_EPISODES).where(_EPISODES.c.id == bindparam("episode_id"))
 
 
 def episode_events(*, session: Session, episode_id: uuid.UUID) -> list[EpisodeEvent]:
     return list(session.scalars(_EVENTS_OF_EPISODE, {"episode_id": episode_id}))
+
+
+def timeline_of(
+    *, session: Session, episode_id: uuid.UUID
+) -> list[tuple[uuid.UUID, TimelineEvent]]:
+    """The episode's timeline in the order events happened, each event with its row's id."""
+    rows = session.connection().execute(_TIMELINE_OF_EPISODE, {"episode_id": episode_id})
+    return [(row[6], TimelineEvent(*row[:6])) for row in rows]
+
+
+def mark_replaced(
+    *, session: Session, event_id: uuid.UUID, replaced_by_header_id: str | None
+) -> None:
+    """Record which correction or cancellation replaces a timeline row (None: none any more)."""
+    session.connection().execute(
+        _MARK_REPLACED, {"event_id": event_id, "replaced_by": replaced_by_header_id}
+    )
+
+
+_MARK_REPLACED = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == bindparam("event_id"))
+    .values(replaced_by_header_id=bindparam("replaced_by"))
+)
 
 
 def find_received_message(
