@@ -29,7 +29,7 @@ from overgang.domain.messages import InboundMessage
 from overgang.fhir.decode import decode_body
 from overgang.fhir.read import read_message
 from overgang.handover.package import package_for_municipality
-from overgang.service import intake
+from overgang.service import intake, intake_episode
 from overgang.service.checklist import checklist_issues, judge
 from overgang.storage.episodes import HeldEpisode
 
@@ -89,7 +89,7 @@ def one_round(
             discharged_at=change.discharged_at,
             content=values.get("content", episode.content),
         )
-        intake._event_row(episode.id, change.event, message, received_id=uuid.uuid4())
+        intake_episode.event_row(episode.id, change.event, message, received_id=uuid.uuid4())
         spent["the episode after, the timeline row (ORM)"] += (step := clock()) - began
         issues = list(change.warnings)
         checklist = None

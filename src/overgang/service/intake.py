@@ -24,22 +24,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.checklist import ChecklistCatalog, ChecklistResult
 from overgang.delivery.outbox import delivery_rows
-from overgang.domain.episode import TimelineEvent, UnknownActivity
-from overgang.domain.intake import EpisodeBefore, EpisodeChange, apply_message
+from overgang.domain.episode import UnknownActivity
+from overgang.domain.intake import EpisodeBefore, apply_message
 from overgang.domain.issues import Issue
-from overgang.domain.messages import InboundMessage, MessageKind, local_first
+from overgang.domain.messages import InboundMessage, MessageKind
 from overgang.errors import Conflict, Forbidden, Unprocessable
 from overgang.handover.package import package_for_municipality
 from overgang.service.audit import AuditContext, audit_intake
 from overgang.service.caller import Caller
 from overgang.service.checklist import checklist_issues, judge, keep_evaluation
+from overgang.service.intake_episode import episode_changes, event_row, match_episode
 from overgang.storage import episodes as episode_store
 from overgang.storage import partners
-from overgang.storage.episodes import HeldEpisode
 from overgang.storage.models import (
     Episode,
-    EpisodeEvent,
-    EpisodeIdentifier,
     InboxMessage,
     ReceivedMessage,
 )
@@ -136,7 +134,7 @@ def _receive(
     if resent is not None:
         return resent
     municipality = _receiving_municipality(session=session, message=message)
-    match = _match_episode(
+    match = match_episode(
         session=session,
         message=message,
         owner=owner,
@@ -157,7 +155,7 @@ def _receive(
         )
     except UnknownActivity as error:
         raise Unprocessable(str(error)) from None
-    changes = _episode_changes(change=change, municipality=municipality, now=now)
+    changes = episode_changes(change=change, municipality=municipality, now=now)
     if match.is_new:
         insert_values(session, Episode, {**match.new_columns, **changes})
     else:
@@ -179,7 +177,7 @@ def _receive(
     )
 
     received_id = uuid.uuid4()
-    event_row = _event_row(episode.id, change.event, message, received_id=received_id)
+    timeline_row = event_row(episode.id, change.event, message, received_id=received_id)
     checklist = None
     issues = list(change.warnings)
     if change.judged is not None:
@@ -213,7 +211,7 @@ def _receive(
     )
     # Written once, never changed in this transaction: Core INSERTs, in foreign-key order (the
     # episode above, its identifiers, the received message, its timeline row).
-    insert_new(session, *match.new_identifiers, received, event_row)
+    insert_new(session, *match.new_identifiers, received, timeline_row)
     checklist_json = None
     if checklist is not None and change.judged is not None:
         checklist_json = checklist.to_json()
@@ -336,123 +334,9 @@ def _receiving_municipality(*, session: Session, message: InboundMessage) -> Rec
     return receiver
 
 
-@dataclass(frozen=True)
-class _Match:
-    """The episode a message is about, its timeline (each event with its row's id), and for a
-    new episode the columns it is created with; identifiers it did not hold yet."""
-
-    episode: HeldEpisode
-    timeline: list[tuple[uuid.UUID, TimelineEvent]]
-    new_columns: dict[str, Any]
-    new_identifiers: list[EpisodeIdentifier]
-
-    @property
-    def is_new(self) -> bool:
-        return bool(self.new_columns)
-
-
-def _match_episode(
-    *,
-    session: Session,
-    message: InboundMessage,
-    owner: str,
-    caller: Caller,
-    municipality_id: uuid.UUID,
-    now: datetime,
-) -> _Match:
-    """The owner's episode that holds one of the message's identifiers (locked until commit),
-    else a new one.
-
-    Identifiers are scoped to the owner, so another owner's episode is never matched, changed
-    or hinted at: its identifier names a new episode of this owner instead.
-    """
-    keys = local_first(dict.fromkeys(message.encounter.episode_keys), key=lambda key: key)
-    held = episode_store.find_episodes_by_keys(session=session, owner=owner, keys=keys)
-    # Any identifier of the message that names another citizen's episode is a wrong identifier,
-    # even when the preferred one matches: nothing of the message may be stored.
-    if any(episode.cpr != message.cpr for _, episode in held):
-        raise Conflict(
-            "the episode identifier belongs to an episode of another citizen",
-            subject="episode-identifier",
-        )
-    new_columns: dict[str, Any] = {}
-    if held:
-        episode = held[0][1]  # keys are ordered local first, so the local match wins
-        timeline = episode_store.timeline_of(session=session, episode_id=episode.id)
-    else:
-        # Created with the message's changes, by _receive.
-        episode = HeldEpisode(
-            id=uuid.uuid4(), cpr=message.cpr, municipality_organisation_id=municipality_id
-        )
-        new_columns = {
-            "id": episode.id,
-            "owner": owner,
-            "hospital_organisation_id": caller.organisation_id,
-            "cpr": message.cpr,
-            "created_at": now,
-        }
-        timeline = []
-    # A key held by another episode of the citizen stays there: identifiers are unique.
-    held_keys = {key for key, _ in held}
-    new_identifiers = [
-        EpisodeIdentifier(episode_id=episode.id, owner=owner, system=key.system, value=key.value)
-        for key in keys
-        if key not in held_keys
-    ]
-    return _Match(episode, timeline, new_columns, new_identifiers)
-
-
-def _episode_changes(
-    *, change: EpisodeChange, municipality: Receiver, now: datetime
-) -> dict[str, Any]:
-    """The episode's columns as the message leaves them."""
-    values: dict[str, Any] = {
-        "state": change.state,
-        "municipality_organisation_id": municipality.id,
-        "encounter_class": change.encounter_class,
-        "admitted_at": change.admitted_at,
-        "discharged_at": change.discharged_at,
-        "planned_discharge_at": change.planned_discharge_at,
-        "updated_at": now,
-    }
-    if change.content is not None:
-        values["content"] = change.content.to_json()
-    return values
-
-
-def _event_row(
-    episode_id: uuid.UUID, event: TimelineEvent, message: InboundMessage, *, received_id: uuid.UUID
-) -> EpisodeEvent:
-    """The timeline row: times and status, never clinical content."""
-    encounter = message.encounter
-    return EpisodeEvent(
-        episode_id=episode_id,
-        received_message_id=received_id,
-        code=event.code,
-        header_id=event.header_id,
-        target_header_id=event.target_header_id,
-        replaced_by_header_id=event.replaced_by_header_id,
-        occurred_at=event.occurred_at,
-        message_timestamp=event.message_timestamp,
-        details={
-            "encounter_status": encounter.status,
-            "encounter_class": encounter.encounter_class,
-            "period_start": _iso(encounter.period_start),
-            "period_end": _iso(encounter.period_end),
-            "leave_start": _iso(encounter.leave_start),
-            "leave_end": _iso(encounter.leave_end),
-            "activity": message.provenance.activity,
-        },
-    )
-
-
 _ISSUE_FIELDS = tuple(field.name for field in fields(Issue))
 
 
 def _issue_json(issue: Issue) -> dict[str, Any]:
     # What dataclasses.asdict gives for these plain values, without its deep copy.
     return {name: getattr(issue, name) for name in _ISSUE_FIELDS}
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
