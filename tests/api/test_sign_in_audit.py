@@ -3,29 +3,14 @@ reason; the row never holds the e-mail address typed nor the secret."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-import pytest
-from fastapi.testclient import TestClient
-
-from overgang.api.app import create_app
-from overgang.config import Settings
 from tests.api.test_audit_trail import trail  # noqa: F401 - a fixture
-from tests.board import Browser, add_person
-from tests.conftest import Api, Partners
+from tests.api.test_board import ANNE, browser, site  # noqa: F401 - site is a fixture
+from tests.board import add_person
+from tests.conftest import Api
 
-ANNE = "anne@aalborg.dk"
 Trail = Callable[[], tuple[list[dict[str, str]], str]]
-
-
-@pytest.fixture
-def site(settings: Settings, tokens: Partners) -> Iterator[Api]:
-    with TestClient(create_app(settings), base_url="https://testserver") as client:
-        yield Api(client, tokens)
-
-
-def browser(site: Api) -> Browser:
-    return Browser(TestClient(site.client.app, base_url="https://testserver"))
 
 
 def sign_ins(read: Trail) -> tuple[list[tuple[str, str]], str]:
@@ -35,7 +20,7 @@ def sign_ins(read: Trail) -> tuple[list[tuple[str, str]], str]:
 
 
 def test_each_password_sign_in_is_audited_with_its_outcome_and_reason(
-    site: Api,
+    site: Api,  # noqa: F811
     database_url: str,
     trail: Trail,  # noqa: F811
 ) -> None:
@@ -57,7 +42,7 @@ def test_each_password_sign_in_is_audited_with_its_outcome_and_reason(
 
 
 def test_guesses_during_a_lockout_are_audited_as_locked(
-    site: Api,
+    site: Api,  # noqa: F811
     database_url: str,
     trail: Trail,  # noqa: F811
 ) -> None:
