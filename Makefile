@@ -4,13 +4,17 @@
 #   make test   - set up .venv, then lint (ruff), type-check (mypy) and test (pytest).
 #                 PostgreSQL tests run when OVERGANG_TEST_POSTGRES_URL is set
 #                 (see scripts/test-postgres.sh) and skip themselves otherwise.
-#                 Extra pytest arguments: make test PYTEST_ARGS='-k ack -x'
+#                 pytest runs in two passes (scripts/pytest-passes.sh): the tests on
+#                 PYTEST_WORKERS processes (pytest-xdist, default 2), then those marked
+#                 `serial` alone. Extra pytest arguments go to both passes:
+#                 make test PYTEST_ARGS='-k ack -x'
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= 2
 # Directories that ruff checks (only those present, so a half-built tree still lints).
 LINT_PATHS := $(wildcard src tests migrations)
 
@@ -34,4 +38,4 @@ test: venv
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
-	$(BIN)/pytest $(PYTEST_ARGS)
+	PYTEST_WORKERS=$(PYTEST_WORKERS) bash scripts/pytest-passes.sh $(BIN)/pytest $(PYTEST_ARGS)

@@ -18,7 +18,8 @@ from tests.faults.faulty_receiver import faulty_receiver
 from tests.faults.hospital import admissions, inbox, stream
 from tests.faults.processes import Processes
 
-pytestmark = pytest.mark.postgres
+# It stops the PostgreSQL server that every other test uses: it runs alone (`serial`).
+pytestmark = [pytest.mark.postgres, pytest.mark.serial]
 MESSAGES = 300
 RESTART_AFTER = 100
 # At most 40 a second: the 200 messages after the restart began take 5 s or more, longer than
