@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -36,9 +39,17 @@ def run_cli(*args: str, env: dict[str, str]) -> str:
     return result.stdout
 
 
-def deploy(tmp_path: Path) -> tuple[dict[str, str], str, str]:
-    """A fresh SQLite database with the ward and Aalborg: (environment, their two tokens)."""
-    env = {**os.environ, "OVERGANG_DATABASE_URL": f"sqlite:///{tmp_path / 'overgang.db'}"}
+@dataclass(frozen=True)
+class Deployment:
+    """A SQLite database with the ward and Aalborg, set up through the CLI, and their tokens."""
+
+    database: Path
+    hospital: str
+    aalborg: str
+
+
+def set_up_with_the_cli(database: Path) -> Deployment:
+    env = {**os.environ, "OVERGANG_DATABASE_URL": f"sqlite:///{database}"}
     run_cli("db", "upgrade", env=env)
     run_cli(
         "org",
@@ -68,11 +79,31 @@ def deploy(tmp_path: Path) -> tuple[dict[str, str], str, str]:
     aalborg = run_cli("client", "create", "--org", "0851", "--name", "EOJ", env=env).splitlines()[
         -1
     ]
-    return env, hospital, aalborg
+    return Deployment(database, hospital, aalborg)
 
 
-def test_serve_takes_a_message_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    env, hospital, aalborg = deploy(tmp_path)
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Deployment:
+    """Set up once per module: six CLI starts cost several seconds. Tests get a copy each."""
+    return set_up_with_the_cli(tmp_path_factory.mktemp("deployed") / "overgang.db")
+
+
+def deploy(deployed: Deployment, tmp_path: Path) -> tuple[dict[str, str], str, str]:
+    """A copy of the deployed database of this test's own: (environment, the two tokens)."""
+    copy = tmp_path / "overgang.db"
+    with (
+        closing(sqlite3.connect(deployed.database)) as source,
+        closing(sqlite3.connect(copy)) as target,
+    ):
+        source.backup(target)
+    env = {**os.environ, "OVERGANG_DATABASE_URL": f"sqlite:///{copy}"}
+    return env, deployed.hospital, deployed.aalborg
+
+
+def test_serve_takes_a_message_and_stops_cleanly_on_sigterm(
+    deployed: Deployment, tmp_path: Path
+) -> None:
+    env, hospital, aalborg = deploy(deployed, tmp_path)
     with Processes(log_dir=tmp_path) as processes:
         server = processes.serve(env)
         sent = httpx.post(
@@ -105,8 +136,10 @@ def test_serve_takes_a_message_and_stops_cleanly_on_sigterm(tmp_path: Path) -> N
     assert "Elmer" not in log
 
 
-def test_serve_with_two_processes_shares_one_sqlite_database(tmp_path: Path) -> None:
-    env, hospital, aalborg = deploy(tmp_path)
+def test_serve_with_two_processes_shares_one_sqlite_database(
+    deployed: Deployment, tmp_path: Path
+) -> None:
+    env, hospital, aalborg = deploy(deployed, tmp_path)
     stays = [with_fresh_ids(example("01-admission-STIN.json")) for _ in range(12)]
     headers = {"Authorization": f"Bearer {hospital}", "Content-Type": "application/fhir+json"}
     with Processes(log_dir=tmp_path) as processes:
