@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from overgang.api.app import create_app
 from overgang.config import Settings
-from overgang.service import partners
+from overgang.service import partners, people
 from overgang.storage.db import create_db_engine, session_factory, upgrade_database
 from overgang.storage.models import Base
 from tests.messages import (
@@ -84,6 +85,24 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             "tests marked serial were left out of this run; "
             "run them alone with: pytest --serial-tests=only"
         )
+
+
+# The board's hasher as production has it (argon2id, RFC 9106 "low memory": 64 MiB, 3 passes),
+# taken before the tests swap it; tests/unit/test_password_hashing.py holds it to that.
+PRODUCTION_PASSWORD_HASHER = people._HASHER
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes() -> Iterator[None]:
+    """argon2id with the least work in the tests' own process: production's parameters cost
+    ~0.1-0.3 s a hash or check, and the board's tests hash and check hundreds of times. What
+    they test (which secret or password is taken, lockout, one-time use) does not depend on the
+    cost; a hash states its own parameters, so checks against either kind keep working."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(people, "_HASHER", cheap)
+        patch.setattr(people, "_DUMMY_HASH", cheap.hash("not anyone's secret"))
+        yield
 
 
 @pytest.fixture(scope="session")
