@@ -27,8 +27,9 @@ echo "==> pytest, pass 2 of 2: the serial tests, alone"
 "$PYTEST" --serial-tests=only "$@"
 serial=$?
 
-echo "==> pytest exit status: pass 1 ${parallel}, pass 2 ${serial}" \
-  "(0 passed, 1 failed, ${NO_TESTS} no test selected)"
+# Worded so that no line here reads like a test runner's "N passed, N failed" summary.
+echo "==> pytest exit codes: parallel pass ${parallel}, serial pass ${serial}" \
+  "(${NO_TESTS} means that pass selected no test)"
 if [ "$parallel" -eq "$NO_TESTS" ] && [ "$serial" -eq "$NO_TESTS" ]; then
   exit "$NO_TESTS"
 fi
