@@ -11,14 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
-from overgang.api.deps import (
-    AuditDep,
-    CallerDep,
-    ChecklistsDep,
-    SessionsDep,
-    SettingsDep,
-    wake_delivery_worker,
-)
+from overgang.api.deps import CallerDep, message_intake, wake_delivery_worker
 from overgang.api.errors import problem_responses
 from overgang.api.event_schemas import EventAccepted, EventIn
 from overgang.domain.limits import json_body_problem
@@ -63,30 +56,22 @@ router = APIRouter(
     response_model=EventAccepted,
     responses=problem_responses(401, 403, 409, 422),
 )
-async def post_event(
-    *,
-    event: EventIn,
-    request: Request,
-    caller: CallerDep,
-    audit: AuditDep,
-    sessions: SessionsDep,
-    settings: SettingsDep,
-    checklists: ChecklistsDep,
-) -> Any:
+async def post_event(*, event: EventIn, request: Request, caller: CallerDep) -> Any:
     """Send one event of a stay as plain JSON; it is taken exactly as the FHIR message would be.
 
     Resending the same `event_id` is safe: the answer repeats and nothing is stored twice.
     """
+    intake = message_intake(request)
     message = event.to_message(sender=OrganisationRef(sor=caller.sor))
     receipt = await run_in_threadpool(
         receive_event,
-        sessions=sessions,
+        sessions=intake.sessions,
         caller=caller,
         message=message,
         body=await request.body(),
-        max_future_skew=timedelta(seconds=settings.max_future_skew_seconds),
-        checklists=checklists,
-        audit=audit,
+        max_future_skew=timedelta(seconds=intake.settings.max_future_skew_seconds),
+        checklists=intake.checklists,
+        audit=intake.audit,
         now=datetime.now(UTC),
     )
     request.state.message_kind = message.kind.value

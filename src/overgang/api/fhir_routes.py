@@ -9,14 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from overgang.api.deps import (
-    AuditDep,
-    CallerDep,
-    ChecklistsDep,
-    SessionsDep,
-    SettingsDep,
-    wake_delivery_worker,
-)
+from overgang.api.deps import CallerDep, SettingsDep, message_intake, wake_delivery_worker
 from overgang.api.errors import outcome_responses
 from overgang.api.fhir_format import (
     FHIR_JSON,
@@ -60,28 +53,21 @@ router = APIRouter(prefix="/fhir", tags=["FHIR messaging"])
         },
     },
 )
-async def process_message_endpoint(
-    *,
-    request: Request,
-    caller: CallerDep,
-    audit: AuditDep,
-    sessions: SessionsDep,
-    settings: SettingsDep,
-    checklists: ChecklistsDep,
-) -> Response:
+async def process_message_endpoint(request: Request, caller: CallerDep) -> Response:
     """Validate, store and route one FHIR message Bundle; answer with a MedCom Acknowledgement."""
+    intake = message_intake(request)
     # RequestGuard caps the body's size and the time it takes to arrive.
     body = await request.body()
     content_type = request.headers.get("content-type", "")
     outcome = await run_in_threadpool(
         process_message,
-        sessions=sessions,
+        sessions=intake.sessions,
         caller=caller,
         body=body,
         content_type=content_type,
-        settings=settings,
-        checklists=checklists,
-        audit=audit,
+        settings=intake.settings,
+        checklists=intake.checklists,
+        audit=intake.audit,
         now=datetime.now(UTC),
     )
     request.state.message_kind = outcome.kind

@@ -28,6 +28,9 @@ from overgang.checklist.definition import (
 from overgang.domain.content import PATHWAYS
 
 SUFFIXES = (".yaml", ".yml", ".json")
+# libyaml's loader when PyYAML has it (about 8x faster, every app start reads the checklists),
+# with the same safe subset of YAML as the pure-Python one.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ChecklistFileError(ValueError):
@@ -86,7 +89,7 @@ def _read(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as error:
         raise ChecklistFileError(path, [f"{path.name}: cannot be read: {error}"]) from error
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except (ValueError, yaml.YAMLError) as error:
         raise ChecklistFileError(path, [f"{path.name}: not valid YAML/JSON: {error}"]) from error
     return _dates_as_text(data)

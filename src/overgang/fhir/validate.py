@@ -221,26 +221,30 @@ def unresolved_references(document: dict[str, Any], index: BundleIndex) -> list[
     for position, resource in _positioned_resources(document):
         if resource.get("resourceType") == "Provenance":
             continue
-        for path, reference in _references(resource, f"Bundle.entry[{position}].resource"):
+        for location, reference in _references(resource, ("entry", position, "resource")):
             if reference.startswith("#"):
                 continue
             if index.resolve(reference) is None:
                 issues.append(
                     medcom_issue(
-                        "structure", "the reference does not resolve to an entry", expression=path
+                        "structure",
+                        "the reference does not resolve to an entry",
+                        expression=fhirpath((*location, "reference")),
                     )
                 )
     return issues
 
 
-def _references(node: Any, path: str) -> Iterator[tuple[str, str]]:
+def _references(node: Any, location: Location) -> Iterator[tuple[Location, str]]:
+    # Every message is walked: a location is put into words only for an issue.
     if isinstance(node, dict):
         reference = node.get("reference")
         if isinstance(reference, str):
-            yield f"{path}.reference", reference
+            yield location, reference
         for key, value in node.items():
-            if key not in ("reference", "contained"):
-                yield from _references(value, f"{path}.{key}")
+            if key not in ("reference", "contained") and isinstance(value, (dict, list)):
+                yield from _references(value, (*location, key))
     elif isinstance(node, list):
         for position, item in enumerate(node):
-            yield from _references(item, f"{path}[{position}]")
+            if isinstance(item, (dict, list)):
+                yield from _references(item, (*location, position))

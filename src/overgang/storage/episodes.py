@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, or_, select, tuple_, update
+from sqlalchemy import Table, bindparam, select, tuple_, union_all, update
 from sqlalchemy.orm import Session
 
 from overgang.domain.episode import TimelineEvent
@@ -80,17 +80,24 @@ _EVENTS_OF_EPISODE = (
 )
 # Message identity is per sender: another sender's ids are never looked at. Core, on the
 # connection: a resend's answer is only read.
-_RECEIVED_BY_HEADER_OR_BUNDLE = select(
+_SEEN_COLUMNS = (
     _RECEIVED.c.header_id,
     _RECEIVED.c.bundle_id,
     _RECEIVED.c.episode_id,
     _RECEIVED.c.notification_code,
     _RECEIVED.c.response_code,
     _RECEIVED.c.response_issues,
-).where(
-    _RECEIVED.c.sender_organisation_id == bindparam("sender_id"),
-    or_(
+)
+# Two lookups, each on its own index ((sender, header id) unique, (sender, bundle id)). Asked
+# as one `sender AND (header OR bundle)`, SQLite used the index for the sender only and read
+# every message the hospital ever sent, on every message it sends.
+_RECEIVED_BY_HEADER_OR_BUNDLE = union_all(
+    select(*_SEEN_COLUMNS).where(
+        _RECEIVED.c.sender_organisation_id == bindparam("sender_id"),
         _RECEIVED.c.header_id == bindparam("header_id"),
+    ),
+    select(*_SEEN_COLUMNS).where(
+        _RECEIVED.c.sender_organisation_id == bindparam("sender_id"),
         _RECEIVED.c.bundle_id == bindparam("bundle_id"),
     ),
 )

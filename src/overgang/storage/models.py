@@ -208,7 +208,10 @@ class InboxMessage(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     municipality_organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
     episode_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("episodes.id"), index=True)
-    received_message_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("received_messages.id"))
+    # Indexed for retention, which asks of each received message whether an inbox still holds it.
+    received_message_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("received_messages.id"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(32))
     notification_code: Mapped[str | None] = mapped_column(String(16))
     sequence: Mapped[int] = mapped_column(Integer)
