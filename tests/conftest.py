@@ -173,10 +173,15 @@ def _emptied(url: str) -> str:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     """A freshly migrated, empty database: every test runs on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
-        copy = tmp_path / "overgang.db"
-        shutil.copy(sqlite_template, copy)
-        return f"sqlite:///{copy}"
+        return sqlite_copy(sqlite_template, tmp_path)
     return _emptied(request.getfixturevalue("postgres_url"))
+
+
+def sqlite_copy(template: Path, folder: Path) -> str:
+    """A copy of the migrated template in `folder`, as a database URL."""
+    copy = folder / "overgang.db"
+    shutil.copy(template, copy)
+    return f"sqlite:///{copy}"
 
 
 @dataclass
