@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from overgang.domain.ownership import owner_of
+from overgang.domain.visibility import Scope
 from overgang.errors import Forbidden, Unauthenticated
 from overgang.storage import clients, partners
 from overgang.storage.db import transaction
@@ -43,6 +44,13 @@ class Caller:
     def require_municipality(self) -> None:
         if self.kind != "municipality":
             raise Forbidden("only a municipality client may do this")
+
+    def scope(self) -> Scope:
+        """Whose episodes this partner reads (profile §7): a municipality its residents', a
+        hospital its owner's; any other caller is refused."""
+        if self.kind == "municipality":
+            return Scope.residents_of(self.organisation_id)
+        return Scope.owned_by(self.require_hospital())
 
 
 def new_token() -> str:

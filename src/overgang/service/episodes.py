@@ -45,14 +45,9 @@ def find_visible_episode(*, session: Session, caller: Caller, identifier: str) -
     value = identifiers.normalise_episode_identifier_value(identifier)
     if identifier_value_problem(value) is not None:
         raise NotFound("no such episode")  # no episode can have it: never stored
-    if caller.kind == "municipality":
-        episode = episode_store.find_episode_by_identifier_value(
-            session=session, value=value, municipality_id=caller.organisation_id
-        )
-    else:
-        episode = episode_store.find_episode_by_identifier_value(
-            session=session, value=value, owner=caller.require_hospital()
-        )
+    episode = episode_store.find_episode_by_identifier_value(
+        session=session, value=value, scope=caller.scope()
+    )
     if episode is None:
         raise NotFound("no such episode")
     return episode

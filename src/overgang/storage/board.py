@@ -12,7 +12,8 @@ from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session, aliased
 
 from overgang.domain.visibility import Scope
-from overgang.storage.figures import first_plan_arrivals, in_scope
+from overgang.storage.episodes import in_scope
+from overgang.storage.figures import first_plan_arrivals
 from overgang.storage.models import (
     Acknowledgement,
     ChecklistEvaluation,

@@ -6,13 +6,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any, TypeVarTuple, cast
 
-from sqlalchemy import Table, bindparam, select, tuple_, union_all, update
+from sqlalchemy import Select, Table, bindparam, select, tuple_, union_all, update
 from sqlalchemy.orm import Session
 
 from overgang.domain.episode import TimelineEvent
 from overgang.domain.messages import EpisodeKey, local_first, local_system
+from overgang.domain.visibility import Scope
 from overgang.storage.models import (
     ChecklistEvaluation,
     Episode,
@@ -26,6 +27,19 @@ _EPISODES = cast(Table, Episode.__table__)
 _IDENTIFIERS = cast(Table, EpisodeIdentifier.__table__)
 _EVENTS = cast(Table, EpisodeEvent.__table__)
 _RECEIVED = cast(Table, ReceivedMessage.__table__)
+Ts = TypeVarTuple("Ts")
+
+
+def in_scope(statement: Select[*Ts], scope: Scope) -> Select[*Ts]:
+    """`statement` (which selects from or joins `Episode`) limited to the scope's episodes:
+    domain.visibility's rule as a query condition, for the API, the board and the figures."""
+    if scope.municipality_ids is not None:
+        statement = statement.where(
+            Episode.municipality_organisation_id.in_(scope.municipality_ids)
+        )
+    if scope.owners is not None:
+        statement = statement.where(Episode.owner.in_(scope.owners))
+    return statement
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,32 +153,23 @@ def find_episodes_by_keys(
 
 
 def find_episode_by_identifier_value(
-    *,
-    session: Session,
-    value: str,
-    owner: str | None = None,
-    municipality_id: uuid.UUID | None = None,
+    *, session: Session, value: str, scope: Scope
 ) -> Episode | None:
-    """The episode with an identifier of this value (any system) among those of one owner or
-    addressed to one municipality.
+    """The episode with an identifier of this value (any system) among those in `scope`.
 
     Values are unique per owner only, so a municipality may hold two episodes of one value. The
     one whose local identifier names its own hospital's SOR wins, then any local one, then the
     oldest: a later sender cannot shadow an episode by reusing its identifier.
     """
-    if (owner is None) == (municipality_id is None):
-        raise ValueError("look an episode up either for its owner or for its municipality")
-    scope = (
-        Episode.owner == owner
-        if owner is not None
-        else Episode.municipality_organisation_id == municipality_id
-    )
     rows = session.execute(
-        select(EpisodeIdentifier.system, Episode, Organisation.sor)
-        .join(Episode, Episode.id == EpisodeIdentifier.episode_id)
-        .join(Organisation, Organisation.id == Episode.hospital_organisation_id)
-        .where(EpisodeIdentifier.value == value, scope)
-        .order_by(Episode.created_at, Episode.id)
+        in_scope(
+            select(EpisodeIdentifier.system, Episode, Organisation.sor)
+            .join(Episode, Episode.id == EpisodeIdentifier.episode_id)
+            .join(Organisation, Organisation.id == Episode.hospital_organisation_id)
+            .where(EpisodeIdentifier.value == value)
+            .order_by(Episode.created_at, Episode.id),
+            scope,
+        )
     ).all()
     # Stable sorts: the oldest first, then a local identifier, then one naming its own hospital.
     ranked = local_first(rows, key=lambda row: EpisodeKey(system=row[0], value=value))

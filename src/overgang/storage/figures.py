@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Final, TypeVarTuple
+from typing import Any, Final
 
 import orjson
 from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, select
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from overgang.domain.visibility import Scope
 from overgang.figures.rows import ChecklistOutcome, EpisodeRow, appointments_from_content
+from overgang.storage.episodes import in_scope
 from overgang.storage.models import (
     ChecklistEvaluation,
     Episode,
@@ -22,7 +23,6 @@ from overgang.storage.models import (
     ReceivedMessage,
 )
 
-Ts = TypeVarTuple("Ts")
 ENDING_CODES: Final = ("SLHJ", "RE_SLHJ", "discharge-handover", "MORS", "RE_MORS")
 
 
@@ -34,17 +34,6 @@ def as_text(document: ColumnElement[Any]) -> ColumnElement[str]:
 
 def from_text(text: str | None) -> Any:
     return None if text is None else orjson.loads(text)
-
-
-def in_scope(statement: Select[*Ts], scope: Scope) -> Select[*Ts]:
-    """`statement` (which selects from or joins `Episode`) limited to the scope's episodes."""
-    if scope.municipality_ids is not None:
-        statement = statement.where(
-            Episode.municipality_organisation_id.in_(scope.municipality_ids)
-        )
-    if scope.owners is not None:
-        statement = statement.where(Episode.owner.in_(scope.owners))
-    return statement
 
 
 def data_version(*, session: Session) -> tuple[int, int, datetime | None]:
