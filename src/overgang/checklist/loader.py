@@ -89,10 +89,14 @@ def _read(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as error:
         raise ChecklistFileError(path, [f"{path.name}: cannot be read: {error}"]) from error
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+        data = json.loads(text) if path.suffix == ".json" else _yaml(text)
     except (ValueError, yaml.YAMLError) as error:
         raise ChecklistFileError(path, [f"{path.name}: not valid YAML/JSON: {error}"]) from error
     return _dates_as_text(data)
+
+
+def _yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
 
 
 def _dates_as_text(value: Any) -> Any:
